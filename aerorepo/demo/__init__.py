@@ -1,0 +1,1 @@
+"""Runnable demonstrations of aerorepo on public data sets."""

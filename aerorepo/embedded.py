@@ -1,0 +1,166 @@
+"""Run the native Aerospike-compatible server inside this process."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from types import TracebackType
+from typing import Any, Final
+
+import aerospike_py
+
+from aerorepo._native import Server, ServerError
+from aerorepo.exceptions import EmbeddedServerError
+
+DEFAULT_MAX_RECORD_SIZE: Final = 1024 * 1024
+DEFAULT_MAX_FRAME_BYTES: Final = 128 * 1024 * 1024
+DEFAULT_MAX_CONNECTIONS: Final = 1024
+
+
+class EmbeddedServer:
+    """Context manager running the native server on 127.0.0.1.
+
+    The server keeps every record in memory and speaks the Aerospike wire protocol, so
+    the unchanged ``aerospike_py`` client (or any other Aerospike client) can use it.
+
+    Example:
+        >>> with EmbeddedServer() as server:
+        ...     client = server.connect()
+        ...     client.put(("test", "demo", 1), {"a": 1})
+        ...     client.close()
+
+    Args:
+        port: TCP port; 0 (the default) lets the OS choose a free one.
+        namespaces: Namespaces served.
+        host: IP address to listen on; only loopback unless ``allow_non_loopback``.
+        cluster_name: Cluster name reported to clients (and put in ``client_config``).
+        default_ttl: TTL in seconds for writes that ask for the namespace default
+            (0 means never expire), for every namespace or as a mapping of namespace
+            name to TTL.
+        max_record_size: Largest record in bytes; bigger writes fail with code 13.
+        max_frame_bytes: Largest request body in bytes; bigger frames are refused.
+        max_connections: Most connections open at once.
+        allow_non_loopback: Permit listening on a non-loopback address (the server
+            has no authentication).
+    """
+
+    def __init__(
+        self,
+        port: int = 0,
+        namespaces: Sequence[str] = ("test",),
+        *,
+        host: str = "127.0.0.1",
+        cluster_name: str | None = None,
+        default_ttl: int | Mapping[str, int] = 0,
+        max_record_size: int = DEFAULT_MAX_RECORD_SIZE,
+        max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        allow_non_loopback: bool = False,
+    ) -> None:
+        if isinstance(namespaces, str):
+            raise TypeError(
+                f"namespaces must be a sequence of names, not the string {namespaces!r}; "
+                f"pass ({namespaces!r},)"
+            )
+        self._requested_port = port
+        self._host = host
+        self._namespaces = tuple(namespaces)
+        self._cluster_name = cluster_name
+        ttl = default_ttl if isinstance(default_ttl, int) else dict(default_ttl)
+        self._options: dict[str, Any] = {
+            "default_ttl": ttl,
+            "max_record_size": max_record_size,
+            "max_frame_bytes": max_frame_bytes,
+            "max_connections": max_connections,
+            "allow_non_loopback": allow_non_loopback,
+        }
+        self._server: Server | None = None
+
+    def start(self) -> EmbeddedServer:
+        """Start serving; does nothing if already running.
+
+        Returns:
+            This server, so ``EmbeddedServer().start()`` can be chained.
+
+        Raises:
+            EmbeddedServerError: A setting is invalid or the port is taken.
+        """
+        if self._server is None or not self._server.is_running():
+            self._server = self._bind()
+        return self
+
+    def _bind(self) -> Server:
+        try:
+            return Server(
+                self._host,
+                self._requested_port,
+                self._namespaces,
+                cluster_name=self._cluster_name,
+                **self._options,
+            )
+        except ServerError as exc:
+            raise EmbeddedServerError(str(exc)) from exc
+
+    def stop(self) -> None:
+        """Stop serving and close every connection; safe to call more than once."""
+        if self._server is not None:
+            self._server.stop()
+
+    def is_running(self) -> bool:
+        """Whether the server is started and accepting connections."""
+        return self._server is not None and self._server.is_running()
+
+    def __enter__(self) -> EmbeddedServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        """The TCP port being served (the OS-chosen one when started with port 0)."""
+        return self._running().port
+
+    @property
+    def host(self) -> str:
+        """The IP address being served."""
+        return self._running().host
+
+    @property
+    def namespaces(self) -> tuple[str, ...]:
+        """The namespaces served."""
+        return self._namespaces
+
+    @property
+    def hosts(self) -> list[tuple[str, int]]:
+        """The ``hosts`` list for an aerospike_py client config."""
+        return [(self.host, self.port)]
+
+    @property
+    def client_config(self) -> dict[str, Any]:
+        """A complete aerospike_py client config for this server."""
+        config: dict[str, Any] = {"hosts": self.hosts}
+        if self._cluster_name is not None:
+            config["cluster_name"] = self._cluster_name
+        return config
+
+    def connect(self) -> aerospike_py.Client:
+        """Return an aerospike_py client connected to this server; close it when done."""
+        return aerospike_py.client(self.client_config).connect()
+
+    def _running(self) -> Server:
+        if self._server is None:
+            raise RuntimeError(
+                "the embedded server is not started; call start() or use it in a with block"
+            )
+        return self._server
+
+    def __repr__(self) -> str:
+        if self._server is None:
+            return f"EmbeddedServer(host={self._host!r}, not started)"
+        state = "running" if self._server.is_running() else "stopped"
+        return f"EmbeddedServer(host={self.host!r}, port={self.port}, {state})"

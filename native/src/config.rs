@@ -1,0 +1,222 @@
+//! Server settings with their limits and safe defaults.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use crate::error::StartError;
+
+/// Default bound on a request body: 128 MiB.
+///
+/// The client refuses to build a buffer above 120 MiB (plus its 8-byte header), so no
+/// legitimate request is larger; anything above this is refused before any allocation.
+pub const DEFAULT_MAX_FRAME_BYTES: u64 = 128 * 1024 * 1024;
+
+/// Default cap on simultaneously open client connections.
+///
+/// The client opens at most 256 connections per node by default; this leaves room for
+/// several clients (tests, benchmarks) at once.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+
+/// Default maximum record size in bytes (the CE default `max-record-size`, 1 MiB).
+pub const DEFAULT_MAX_RECORD_SIZE: usize = 1024 * 1024;
+
+/// Default time allowed to receive the rest of a started frame: 30 seconds.
+pub const DEFAULT_FRAME_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Longest TTL accepted on a write: ten years, in seconds.
+pub const MAX_TTL_SECS: u32 = 315_360_000;
+
+/// Longest namespace name accepted, in bytes (Aerospike's limit is 31).
+pub const MAX_NAMESPACE_LEN: usize = 31;
+
+/// Everything needed to start a server.
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    /// Address to listen on; loopback unless `allow_non_loopback` is set.
+    pub host: String,
+    /// TCP port; 0 lets the OS choose.
+    pub port: u16,
+    /// Namespaces served, in the order `namespaces` lists them.
+    pub namespaces: Vec<String>,
+    /// Answer to `cluster-name`; `None` answers `null`, which clients that set no name accept.
+    pub cluster_name: Option<String>,
+    /// TTL in seconds applied when a write asks for the namespace default; 0 = never expire.
+    pub default_ttl: u32,
+    /// Per-namespace replacements of `default_ttl`, in seconds.
+    pub namespace_ttls: Vec<(String, u32)>,
+    /// Largest record accepted, in bytes (bins, names, set name and stored key included).
+    pub max_record_size: usize,
+    /// Largest request body accepted, in bytes; larger frames close the connection.
+    pub max_frame_bytes: u64,
+    /// Connections beyond this many are accepted and closed at once.
+    pub max_connections: usize,
+    /// Permits binding an address other than loopback (there is no authentication).
+    pub allow_non_loopback: bool,
+    /// Time allowed for the rest of a frame once its first bytes arrived; a peer that stalls
+    /// mid-frame longer is disconnected. Idle connections (between frames) never time out.
+    pub frame_timeout: Duration,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".to_owned(),
+            port: 0,
+            namespaces: vec!["test".to_owned()],
+            cluster_name: None,
+            default_ttl: 0,
+            namespace_ttls: Vec::new(),
+            max_record_size: DEFAULT_MAX_RECORD_SIZE,
+            max_frame_bytes: DEFAULT_MAX_FRAME_BYTES,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            allow_non_loopback: false,
+            frame_timeout: DEFAULT_FRAME_TIMEOUT,
+        }
+    }
+}
+
+impl ServerConfig {
+    /// Checks every setting and returns the address to bind.
+    ///
+    /// # Errors
+    /// `StartError::Config` naming the bad value and how to fix it.
+    pub fn validate(&self) -> Result<IpAddr, StartError> {
+        let addr = self.parse_host()?;
+        self.check_namespaces()?;
+        self.check_ttls()?;
+        if self.max_record_size < 1024 {
+            return Err(config_error(format!(
+                "max_record_size {} is below 1024 bytes; pass a larger value",
+                self.max_record_size
+            )));
+        }
+        if self.max_frame_bytes < 1024 {
+            return Err(config_error(format!(
+                "max_frame_bytes {} is below 1024 bytes; pass a larger value",
+                self.max_frame_bytes
+            )));
+        }
+        if self.frame_timeout.is_zero() {
+            return Err(config_error("frame_timeout must be above zero".to_owned()));
+        }
+        if self.max_connections == 0 {
+            return Err(config_error("max_connections must be at least 1".to_owned()));
+        }
+        Ok(addr)
+    }
+
+    fn parse_host(&self) -> Result<IpAddr, StartError> {
+        let host = if self.host == "localhost" { "127.0.0.1" } else { self.host.as_str() };
+        let addr: IpAddr = host.parse().map_err(|_| {
+            config_error(format!(
+                "host {:?} is not an IP address; pass e.g. \"127.0.0.1\"",
+                self.host
+            ))
+        })?;
+        if !addr.is_loopback() && !self.allow_non_loopback {
+            return Err(config_error(format!(
+                "refusing to listen on non-loopback address {addr}: the server has no \
+                 authentication; pass allow_non_loopback=True to do it anyway"
+            )));
+        }
+        Ok(addr)
+    }
+
+    /// The default TTL of namespace `name`, in seconds (0 = never expire).
+    #[must_use]
+    pub fn default_ttl_for(&self, name: &str) -> u32 {
+        let special = self.namespace_ttls.iter().find(|(ns, _)| ns == name);
+        special.map_or(self.default_ttl, |(_, ttl)| *ttl)
+    }
+
+    fn check_ttls(&self) -> Result<(), StartError> {
+        let all = std::iter::once(("every namespace", self.default_ttl));
+        let each = self.namespace_ttls.iter().map(|(ns, ttl)| (ns.as_str(), *ttl));
+        for (name, ttl) in all.chain(each) {
+            if ttl > MAX_TTL_SECS {
+                return Err(config_error(format!(
+                    "default_ttl {ttl} for {name} is above the 10-year limit ({MAX_TTL_SECS} s); \
+                     use 0 for never"
+                )));
+            }
+        }
+        for (ns, _) in &self.namespace_ttls {
+            if !self.namespaces.contains(ns) {
+                return Err(config_error(format!(
+                    "default_ttl names namespace {ns:?}, which is not served; add it to namespaces"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    fn check_namespaces(&self) -> Result<(), StartError> {
+        if self.namespaces.is_empty() {
+            return Err(config_error(
+                "namespaces is empty; pass at least one, e.g. [\"test\"]".into(),
+            ));
+        }
+        for (i, ns) in self.namespaces.iter().enumerate() {
+            let bad_char = ns.bytes().any(|b| matches!(b, b':' | b';' | b'\t' | b'\n' | b'='));
+            if ns.is_empty() || ns.len() > MAX_NAMESPACE_LEN || bad_char {
+                return Err(config_error(format!(
+                    "namespace {ns:?} is invalid; use 1-{MAX_NAMESPACE_LEN} bytes without :;=, \
+                     tabs or newlines"
+                )));
+            }
+            if self.namespaces[..i].contains(ns) {
+                return Err(config_error(format!("namespace {ns:?} is listed twice")));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn config_error(msg: String) -> StartError {
+    StartError::Config(msg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_config_is_valid() {
+        assert!(ServerConfig::default().validate().is_ok());
+    }
+
+    #[test]
+    fn non_loopback_needs_explicit_flag() {
+        let mut cfg = ServerConfig { host: "0.0.0.0".into(), ..ServerConfig::default() };
+        assert!(cfg.validate().is_err());
+        cfg.allow_non_loopback = true;
+        assert!(cfg.validate().is_ok());
+    }
+
+    #[test]
+    fn per_namespace_ttls_override_the_default() {
+        let cfg = ServerConfig {
+            namespaces: vec!["a".into(), "b".into()],
+            default_ttl: 5,
+            namespace_ttls: vec![("b".into(), 7)],
+            ..ServerConfig::default()
+        };
+        assert!(cfg.validate().is_ok());
+        assert_eq!((cfg.default_ttl_for("a"), cfg.default_ttl_for("b")), (5, 7));
+        let unknown = ServerConfig { namespace_ttls: vec![("zz".into(), 1)], ..cfg.clone() };
+        assert!(unknown.validate().is_err());
+        let ttls = vec![("a".into(), MAX_TTL_SECS + 1)];
+        let too_long = ServerConfig { namespace_ttls: ttls, ..cfg };
+        assert!(too_long.validate().is_err());
+    }
+
+    #[test]
+    fn bad_namespaces_are_refused() {
+        let cases: [Vec<String>; 4] =
+            [vec![], vec![String::new()], vec!["a;b".into()], vec!["x".into(), "x".into()]];
+        for bad in cases {
+            let cfg = ServerConfig { namespaces: bad, ..ServerConfig::default() };
+            assert!(cfg.validate().is_err());
+        }
+    }
+}

@@ -1,0 +1,162 @@
+//! Python bindings of the embedded Aerospike-compatible server (`aerorepo._native`).
+//!
+//! Only argument conversion lives here; the server itself is plain Rust in the other
+//! modules and speaks nothing but the Aerospike wire protocol.
+
+pub mod batch;
+pub mod cdt;
+pub mod clock;
+pub mod config;
+pub mod error;
+pub mod frame;
+pub mod info;
+pub mod msg;
+pub mod record_ops;
+pub mod scan;
+pub mod server;
+pub mod store;
+pub mod stream;
+pub mod value;
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use pyo3::create_exception;
+use pyo3::exceptions::PyException;
+use pyo3::prelude::*;
+
+use crate::config::{
+    ServerConfig, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_RECORD_SIZE,
+};
+use crate::error::StartError;
+
+create_exception!(
+    _native,
+    ServerError,
+    PyException,
+    "The embedded server could not start (bad setting or address in use)."
+);
+
+/// `default_ttl` from Python: one value for every namespace, or one per namespace.
+#[derive(FromPyObject)]
+enum DefaultTtl {
+    All(u32),
+    PerNamespace(HashMap<String, u32>),
+}
+
+impl DefaultTtl {
+    fn all(&self) -> u32 {
+        match self {
+            Self::All(ttl) => *ttl,
+            Self::PerNamespace(_) => 0,
+        }
+    }
+
+    fn per_namespace(self) -> Vec<(String, u32)> {
+        match self {
+            Self::All(_) => Vec::new(),
+            Self::PerNamespace(map) => map.into_iter().collect(),
+        }
+    }
+}
+
+/// A running server; see `aerorepo/_native.pyi` for the Python documentation.
+#[pyclass(name = "Server", module = "aerorepo._native", frozen)]
+struct PyServer {
+    inner: Mutex<server::Server>,
+    host: String,
+    port: u16,
+}
+
+#[pymethods]
+impl PyServer {
+    #[new]
+    #[pyo3(signature = (
+        host = "127.0.0.1".to_owned(),
+        port = 0,
+        namespaces = vec!["test".to_owned()],
+        *,
+        cluster_name = None,
+        default_ttl = DefaultTtl::All(0),
+        max_record_size = DEFAULT_MAX_RECORD_SIZE,
+        max_frame_bytes = DEFAULT_MAX_FRAME_BYTES,
+        max_connections = DEFAULT_MAX_CONNECTIONS,
+        allow_non_loopback = false,
+    ))]
+    #[pyo3(text_signature = "(host='127.0.0.1', port=0, namespaces=['test'], *, \
+        cluster_name=None, default_ttl=0, max_record_size=1048576, max_frame_bytes=134217728, \
+        max_connections=1024, allow_non_loopback=False)")]
+    #[allow(clippy::too_many_arguments)] // mirrors the Python keyword arguments one to one
+    fn new(
+        py: Python<'_>,
+        host: String,
+        port: u16,
+        namespaces: Vec<String>,
+        cluster_name: Option<String>,
+        default_ttl: DefaultTtl,
+        max_record_size: usize,
+        max_frame_bytes: u64,
+        max_connections: usize,
+        allow_non_loopback: bool,
+    ) -> PyResult<Self> {
+        let config = ServerConfig {
+            host,
+            port,
+            namespaces,
+            cluster_name,
+            default_ttl: default_ttl.all(),
+            namespace_ttls: default_ttl.per_namespace(),
+            max_record_size,
+            max_frame_bytes,
+            max_connections,
+            allow_non_loopback,
+            ..ServerConfig::default()
+        };
+        let server = py.detach(|| server::Server::start(config)).map_err(|e| to_py_error(&e))?;
+        let addr = server.local_addr();
+        Ok(Self { inner: Mutex::new(server), host: addr.ip().to_string(), port: addr.port() })
+    }
+
+    #[getter]
+    fn port(&self) -> u16 {
+        self.port
+    }
+
+    #[getter]
+    fn host(&self) -> &str {
+        &self.host
+    }
+
+    fn stop(&self, py: Python<'_>) {
+        py.detach(|| lock_server(&self.inner).stop());
+    }
+
+    fn is_running(&self) -> bool {
+        lock_server(&self.inner).is_running()
+    }
+
+    fn __repr__(&self) -> String {
+        let state = if self.is_running() { "running" } else { "stopped" };
+        format!("Server(host={:?}, port={}, {state})", self.host, self.port)
+    }
+}
+
+fn lock_server(m: &Mutex<server::Server>) -> std::sync::MutexGuard<'_, server::Server> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn to_py_error(err: &StartError) -> PyErr {
+    ServerError::new_err(err.to_string())
+}
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    // Route the server's log records to Python's `logging` (logger names `_native.*`).
+    pyo3_log::init();
+    m.add_class::<PyServer>()?;
+    let error_type = m.py().get_type::<ServerError>();
+    // Importable name, so instances can be pickled (e.g. across pytest-xdist workers).
+    error_type.setattr("__module__", "aerorepo._native")?;
+    m.add("ServerError", error_type)?;
+    Ok(())
+}

@@ -1,0 +1,545 @@
+//! TCP listener and per-connection request loop (one OS thread per connection).
+
+use std::collections::HashMap;
+use std::io::{self, BufRead, BufReader, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+use socket2::SockRef;
+
+use crate::clock::Clock;
+use crate::config::ServerConfig;
+use crate::error::{OpResult, ResultCode, StartError};
+use crate::frame::{self, read_frame, Frame, ProtoHeader, PROTO_HEADER_LEN};
+use crate::info::{self, InfoContext};
+use crate::msg::{field, info1, needs_unsupported_feature, parse_message, put_header};
+use crate::msg::{Message, MsgHeader};
+use crate::record_ops::{execute, Limits, RecordRequest};
+use crate::store::{Digest, Namespace, Store};
+use crate::stream::ReplyStream;
+use crate::{batch, scan};
+
+/// Stack size of connection threads, in bytes (the handlers do not recurse).
+const CONN_STACK_BYTES: usize = 512 * 1024;
+/// Read buffer per connection, in bytes.
+const READ_BUF_BYTES: usize = 64 * 1024;
+/// Scratch buffers above this capacity are released after a request, in bytes.
+const KEEP_BUF_BYTES: usize = 4 << 20;
+/// Log target; Python sees it as the `aerorepo._native.server` logger. Never log bin values.
+const LOG_TARGET: &str = "aerorepo::_native::server";
+/// Result code a Community Edition server answers to login: security not enabled.
+const SECURITY_NOT_ENABLED: u8 = 52;
+
+/// Open connections by id: a handle to shut the socket down, and the handler thread.
+type ConnRegistry = HashMap<u64, (Arc<TcpStream>, Option<JoinHandle<()>>)>;
+
+/// State shared by the listener and every connection.
+#[derive(Debug)]
+struct Shared {
+    config: ServerConfig,
+    store: Store,
+    clock: Arc<Clock>,
+    node_id: String,
+    port: u16,
+    stopping: AtomicBool,
+    next_conn: AtomicU64,
+    conns: Mutex<ConnRegistry>,
+}
+
+impl Shared {
+    fn new(config: ServerConfig, port: u16) -> Self {
+        let namespaces = config.namespaces.iter();
+        let store = namespaces.map(|n| Namespace::new(n, config.default_ttl_for(n))).collect();
+        Self {
+            store: Store::new(store),
+            node_id: format!("BB9{:08X}{:04X}", std::process::id(), port),
+            port,
+            clock: Arc::new(Clock::new()),
+            config,
+            stopping: AtomicBool::new(false),
+            next_conn: AtomicU64::new(0),
+            conns: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+/// A running server; dropping it stops it.
+#[derive(Debug)]
+pub struct Server {
+    shared: Arc<Shared>,
+    listener: TcpListener,
+    addr: SocketAddr,
+    acceptor: Option<JoinHandle<()>>,
+}
+
+impl Server {
+    /// Validates `config`, binds, and starts accepting connections on a background thread.
+    ///
+    /// # Errors
+    /// `StartError::Config` for invalid settings, `StartError::Bind` if the address cannot
+    /// be bound (e.g. the port is taken).
+    pub fn start(config: ServerConfig) -> Result<Self, StartError> {
+        let ip = config.validate()?;
+        let listener = TcpListener::bind((ip, config.port)).map_err(|e| {
+            StartError::Bind(format!(
+                "cannot listen on {ip}:{}: {e}; choose another port or pass port=0",
+                config.port
+            ))
+        })?;
+        let addr = listener.local_addr().map_err(|e| StartError::Bind(e.to_string()))?;
+        let shared = Arc::new(Shared::new(config, addr.port()));
+        let accept_listener = listener.try_clone().map_err(|e| StartError::Bind(e.to_string()))?;
+        let accept_shared = Arc::clone(&shared);
+        let acceptor = thread::Builder::new()
+            .name("aerorepo-accept".to_owned())
+            .spawn(move || accept_loop(&accept_shared, &accept_listener))
+            .map_err(|e| StartError::Bind(format!("cannot start the accept thread: {e}")))?;
+        log::info!(target: LOG_TARGET, "embedded server listening on {addr}");
+        Ok(Self { shared, listener, addr, acceptor: Some(acceptor) })
+    }
+
+    /// The bound address (with the OS-chosen port when port 0 was requested).
+    #[must_use]
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The server clock (shift it to make records expire).
+    #[must_use]
+    pub fn clock(&self) -> &Arc<Clock> {
+        &self.shared.clock
+    }
+
+    /// Whether the server is accepting connections.
+    #[must_use]
+    pub fn is_running(&self) -> bool {
+        !self.shared.stopping.load(Ordering::SeqCst)
+    }
+
+    /// Stops accepting, closes every connection and waits for their threads; idempotent.
+    pub fn stop(&mut self) {
+        if self.is_running() {
+            self.shut_down(true);
+            log::info!(target: LOG_TARGET, "embedded server on {} stopped", self.addr);
+        }
+    }
+
+    /// Signals every thread to stop; with `join`, also waits for them.
+    fn shut_down(&mut self, join: bool) {
+        if self.shared.stopping.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        // Shutting a listening socket down wakes a thread blocked in accept().
+        let _ = SockRef::from(&self.listener).shutdown(Shutdown::Both);
+        let acceptor = self.acceptor.take();
+        if let (true, Some(handle)) = (join, acceptor) {
+            let _ = handle.join();
+        }
+        let conns: Vec<_> = lock(&self.shared.conns).drain().map(|(_, c)| c).collect();
+        for (stream, _) in &conns {
+            let _ = stream.shutdown(Shutdown::Both);
+        }
+        if join {
+            for handle in conns.into_iter().filter_map(|(_, handle)| handle) {
+                let _ = handle.join();
+            }
+        }
+    }
+}
+
+impl Drop for Server {
+    /// Closes everything without waiting: threads may need the Python GIL to log, and a
+    /// drop can run while the GIL is held.
+    fn drop(&mut self) {
+        self.shut_down(false);
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+fn accept_loop(shared: &Arc<Shared>, listener: &TcpListener) {
+    for incoming in listener.incoming() {
+        if shared.stopping.load(Ordering::SeqCst) {
+            break;
+        }
+        match incoming {
+            Ok(stream) => admit(shared, stream),
+            Err(e) => {
+                log::warn!(target: LOG_TARGET, "accept failed: {e}");
+                // Out of descriptors and similar: back off instead of spinning.
+                thread::sleep(Duration::from_millis(10));
+            }
+        }
+    }
+}
+
+/// Registers and starts a handler for `stream`, or closes it when at the limit.
+fn admit(shared: &Arc<Shared>, stream: TcpStream) {
+    let mut conns = lock(&shared.conns);
+    // Checked under the registry lock, so no connection is added after `stop` drained it.
+    if shared.stopping.load(Ordering::SeqCst) {
+        return;
+    }
+    if conns.len() >= shared.config.max_connections {
+        log::warn!(target: LOG_TARGET, "refusing connection: {} already open", conns.len());
+        return;
+    }
+    let stream = Arc::new(stream);
+    let registered = Arc::clone(&stream);
+    let id = shared.next_conn.fetch_add(1, Ordering::Relaxed);
+    let conn_shared = Arc::clone(shared);
+    let spawned = thread::Builder::new()
+        .name("aerorepo-conn".to_owned())
+        .stack_size(CONN_STACK_BYTES)
+        .spawn(move || {
+            let outcome = catch_unwind(AssertUnwindSafe(|| serve(&conn_shared, &stream)));
+            if outcome.is_err() {
+                log::error!(target: LOG_TARGET, "connection {id}: handler panicked; closed");
+            }
+            lock(&conn_shared.conns).remove(&id);
+        });
+    match spawned {
+        Ok(handle) => {
+            conns.insert(id, (registered, Some(handle)));
+        }
+        Err(e) => log::warn!(target: LOG_TARGET, "cannot start a connection thread: {e}"),
+    }
+}
+
+/// Per-connection scratch buffers, reused across requests.
+struct Buffers {
+    body: Vec<u8>,
+    out: Vec<u8>,
+}
+
+/// Serves one connection until the peer closes it, a frame is unusable, or the server stops.
+fn serve(shared: &Shared, stream: &TcpStream) {
+    let _ = stream.set_nodelay(true);
+    let mut reader = BufReader::with_capacity(READ_BUF_BYTES, stream);
+    let mut writer = stream;
+    let mut bufs = Buffers { body: Vec::new(), out: Vec::new() };
+    while !shared.stopping.load(Ordering::Relaxed) {
+        let keep_open = match next_frame(shared, &mut reader, &mut bufs.body) {
+            Ok(Frame::Message(header)) => dispatch(shared, header, &mut bufs, &mut writer),
+            Ok(Frame::TooLarge(header)) => {
+                let (len, limit) = (header.len, shared.config.max_frame_bytes);
+                log::warn!(target: LOG_TARGET, "refusing a {len}-byte frame (limit {limit})");
+                let _ = send_error(&mut writer, &mut bufs.out, ResultCode::ParameterError);
+                Ok(false)
+            }
+            Ok(Frame::Closed) | Err(_) => Ok(false),
+        };
+        if !matches!(keep_open, Ok(true)) {
+            break;
+        }
+        release_large(&mut bufs.body);
+        release_large(&mut bufs.out);
+    }
+    let _ = stream.shutdown(Shutdown::Both);
+}
+
+/// Reads the next frame.
+///
+/// Waiting for a frame to start has no time limit, so idle connections stay open; once
+/// it has started, the rest must arrive within `frame_timeout` or the read fails.
+fn next_frame(
+    shared: &Shared,
+    reader: &mut BufReader<&TcpStream>,
+    body: &mut Vec<u8>,
+) -> io::Result<Frame> {
+    if reader.fill_buf()?.is_empty() {
+        return Ok(Frame::Closed);
+    }
+    let limit = shared.config.max_frame_bytes;
+    if is_whole_frame(reader.buffer()) {
+        return read_frame(reader, body, limit);
+    }
+    let stream = *reader.get_ref();
+    stream.set_read_timeout(Some(shared.config.frame_timeout))?;
+    let frame = read_frame(reader, body, limit);
+    stream.set_read_timeout(None)?;
+    frame
+}
+
+/// Whether `buf` starts with a complete frame (header and body).
+fn is_whole_frame(buf: &[u8]) -> bool {
+    let Some(head) = buf.first_chunk::<PROTO_HEADER_LEN>() else { return false };
+    let have = buf.len() - PROTO_HEADER_LEN;
+    u64::try_from(have).is_ok_and(|have| have >= ProtoHeader::parse(*head).len)
+}
+
+fn release_large(buf: &mut Vec<u8>) {
+    if buf.capacity() > KEEP_BUF_BYTES {
+        *buf = Vec::new();
+    }
+}
+
+/// Handles one frame; `Ok(false)` closes the connection.
+fn dispatch(
+    shared: &Shared,
+    header: ProtoHeader,
+    bufs: &mut Buffers,
+    writer: &mut impl Write,
+) -> io::Result<bool> {
+    if header.version != frame::PROTO_VERSION {
+        let version = header.version;
+        log::warn!(target: LOG_TARGET, "closing a connection that sent version {version}");
+        return Ok(false);
+    }
+    match header.kind {
+        frame::TYPE_INFO => send_info(shared, &bufs.body, &mut bufs.out, writer)?,
+        frame::TYPE_ADMIN => send_admin_refusal(writer)?,
+        frame::TYPE_MSG => handle_msg(shared, &bufs.body, &mut bufs.out, writer)?,
+        #[cfg(test)]
+        tests::PANIC_TYPE => panic!("test-only proto type"),
+        other => {
+            log::warn!(target: LOG_TARGET, "unsupported proto type {other}");
+            send_error(writer, &mut bufs.out, ResultCode::ParameterError)?;
+        }
+    }
+    Ok(true)
+}
+
+fn send_info(
+    shared: &Shared,
+    body: &[u8],
+    out: &mut Vec<u8>,
+    w: &mut impl Write,
+) -> io::Result<()> {
+    let ctx = InfoContext {
+        node_id: &shared.node_id,
+        cluster_name: shared.config.cluster_name.as_deref(),
+        port: shared.port,
+        store: &shared.store,
+        clock: &shared.clock,
+    };
+    let reply = info::handle(&ctx, body);
+    out.clear();
+    out.extend_from_slice(&frame::encode_header(frame::TYPE_INFO, reply.len()));
+    out.extend_from_slice(&reply);
+    w.write_all(out)
+}
+
+/// Answers any security command as a Community Edition server does (52).
+fn send_admin_refusal(w: &mut impl Write) -> io::Result<()> {
+    let mut reply = [0u8; PROTO_HEADER_LEN + 16];
+    reply[..PROTO_HEADER_LEN].copy_from_slice(&frame::encode_header(frame::TYPE_ADMIN, 16));
+    reply[PROTO_HEADER_LEN + 1] = SECURITY_NOT_ENABLED;
+    w.write_all(&reply)
+}
+
+/// Sends a header-only AS_MSG reply carrying `rc`.
+fn send_error(w: &mut impl Write, out: &mut Vec<u8>, rc: ResultCode) -> io::Result<()> {
+    out.clear();
+    out.resize(PROTO_HEADER_LEN, 0);
+    put_header(out, &MsgHeader { result_code: rc.code(), ..MsgHeader::default() });
+    frame::patch_header(out, 0, frame::TYPE_MSG);
+    w.write_all(out)
+}
+
+fn handle_msg(
+    shared: &Shared,
+    body: &[u8],
+    out: &mut Vec<u8>,
+    w: &mut impl Write,
+) -> io::Result<()> {
+    let msg = match parse_message(body) {
+        Ok(msg) => msg,
+        Err(rc) => return send_error(w, out, rc),
+    };
+    let limits = Limits { clock: &shared.clock, max_record_size: shared.config.max_record_size };
+    if msg.header.info1 & info1::BATCH != 0 {
+        return batch::handle(&shared.store, &limits, &msg, ReplyStream::new(w, out));
+    }
+    if msg.field(field::DIGEST).is_none() {
+        return scan::handle(&shared.store, &shared.clock, &msg, ReplyStream::new(w, out));
+    }
+    single_record(shared, &msg, &limits, out);
+    w.write_all(out)
+}
+
+/// Runs a single-record command and leaves the complete reply frame in `out`.
+fn single_record(shared: &Shared, msg: &Message<'_>, limits: &Limits<'_>, out: &mut Vec<u8>) {
+    out.clear();
+    out.resize(PROTO_HEADER_LEN, 0);
+    match target(&shared.store, msg) {
+        Ok((ns, digest)) => {
+            execute(ns, &digest, &RecordRequest::from_message(msg), limits, out, 0);
+        }
+        Err(rc) => put_header(out, &MsgHeader { result_code: rc.code(), ..MsgHeader::default() }),
+    }
+    frame::patch_header(out, 0, frame::TYPE_MSG);
+}
+
+/// The namespace and digest a single-record message addresses.
+fn target<'s>(store: &'s Store, msg: &Message<'_>) -> OpResult<(&'s Namespace, Digest)> {
+    let digest = msg.field(field::DIGEST).and_then(|d| d.try_into().ok());
+    let digest: Digest = digest.ok_or(ResultCode::ParameterError)?;
+    let ns = msg.field(field::NAMESPACE).and_then(|name| store.namespace(name));
+    let ns = ns.ok_or(ResultCode::InvalidNamespace)?;
+    if needs_unsupported_feature(&msg.fields) {
+        return Err(ResultCode::UnsupportedFeature);
+    }
+    Ok((ns, digest))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read;
+
+    use super::*;
+
+    /// Proto type that makes a handler panic, compiled into tests only.
+    pub(super) const PANIC_TYPE: u8 = 0xee;
+
+    fn info_round_trip(addr: SocketAddr) -> Vec<u8> {
+        let mut conn = TcpStream::connect(addr).unwrap();
+        conn.write_all(&frame::encode_header(frame::TYPE_INFO, 6)).unwrap();
+        conn.write_all(b"build\n").unwrap();
+        let mut head = [0u8; 8];
+        conn.read_exact(&mut head).unwrap();
+        let mut body = vec![0u8; usize::from(head[7])];
+        conn.read_exact(&mut body).unwrap();
+        body
+    }
+
+    #[test]
+    fn a_panicking_handler_closes_only_its_connection() {
+        let mut server = Server::start(ServerConfig::default()).unwrap();
+        let addr = server.local_addr();
+        let mut victim = TcpStream::connect(addr).unwrap();
+        victim.write_all(&frame::encode_header(PANIC_TYPE, 0)).unwrap();
+        let mut buf = [0u8; 1];
+        assert_eq!(victim.read(&mut buf).unwrap_or(0), 0);
+        assert_eq!(info_round_trip(addr), b"build\t8.1.0.3\n");
+        assert!(server.is_running());
+        server.stop();
+        assert!(!server.is_running());
+        assert!(TcpStream::connect(addr).is_err());
+    }
+
+    /// Deterministic xorshift generator for the fuzz loop.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+
+        fn below(&mut self, n: usize) -> usize {
+            usize::try_from(self.next() % u64::try_from(n.max(1)).unwrap()).unwrap()
+        }
+    }
+
+    fn seed_messages() -> Vec<Vec<u8>> {
+        let header = |info1: u8, info2: u8, n_fields: u8, n_ops: u8| {
+            vec![
+                22, info1, info2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0xe8, 0, n_fields, 0,
+                n_ops,
+            ]
+        };
+        let ns = [0, 0, 0, 5, 0, b't', b'e', b's', b't'];
+        let digest = [&[0u8, 0, 0, 21, 4][..], &[9u8; 20][..]].concat();
+        let write = [0, 0, 0, 13, 2, 1, 0, 1, b'a', 0, 0, 0, 0, 0, 0, 0, 1];
+        let incr = [0, 0, 0, 13, 5, 1, 0, 1, b'a', 0, 0, 0, 0, 0, 0, 0, 1];
+        let put = [header(0, 1, 2, 2), ns.to_vec(), digest.clone(), write.to_vec(), incr.to_vec()];
+        let get = [header(3, 0, 2, 0), ns.to_vec(), digest];
+        let pids = [0, 0, 0, 5, 11, 0x09, 0x09, 0x00, 0x00];
+        let scan = [header(1, 0, 2, 0), ns.to_vec(), pids.to_vec()];
+        let mut row = vec![0, 0, 0, 0];
+        row.extend([9u8; 20]);
+        row.extend([0x0e, 0, 0x81, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1]);
+        row.extend(ns);
+        row.extend(write);
+        let repeat = [&[0u8, 0, 0, 1][..], &[8u8; 20][..], &[1u8][..]].concat();
+        let payload = [&[0u8, 0, 0, 2, 0x0d][..], &row, &repeat].concat();
+        let mut batch = header(8, 0, 1, 0);
+        batch.extend(u32::try_from(payload.len() + 1).unwrap().to_be_bytes());
+        batch.push(41);
+        batch.extend(payload);
+        vec![put.concat(), get.concat(), scan.concat(), batch]
+    }
+
+    #[test]
+    fn mutated_messages_never_panic() {
+        let shared = Shared::new(ServerConfig::default(), 3000);
+        let seeds = seed_messages();
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let mut bufs = Buffers { body: Vec::new(), out: Vec::new() };
+        let mut sink = Vec::new();
+        for round in 0..100_000 {
+            let mut body = seeds[round % seeds.len()].clone();
+            for _ in 0..=rng.below(4) {
+                let at = rng.below(body.len());
+                match rng.below(3) {
+                    0 => body[at] = u8::try_from(rng.next() & 0xff).unwrap(),
+                    1 => body.truncate(at),
+                    _ => body.insert(at, u8::try_from(rng.next() & 0xff).unwrap()),
+                }
+                if body.is_empty() {
+                    break;
+                }
+            }
+            let len = u64::try_from(body.len()).unwrap();
+            let header = ProtoHeader { version: 2, kind: frame::TYPE_MSG, len };
+            bufs.body = body;
+            sink.clear();
+            assert!(dispatch(&shared, header, &mut bufs, &mut sink).unwrap());
+            assert!(sink.len() >= PROTO_HEADER_LEN + 22, "every request gets an answer");
+        }
+    }
+
+    #[test]
+    fn a_stalled_frame_times_out_but_idle_connections_stay() {
+        let config =
+            ServerConfig { frame_timeout: Duration::from_millis(200), ..ServerConfig::default() };
+        let server = Server::start(config).unwrap();
+        let mut idle = TcpStream::connect(server.local_addr()).unwrap();
+        let mut stalled = TcpStream::connect(server.local_addr()).unwrap();
+        stalled.write_all(&[2, 1, 0]).unwrap();
+        thread::sleep(Duration::from_millis(600));
+        stalled.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let mut buf = [0u8; 1];
+        assert_eq!(stalled.read(&mut buf).unwrap_or(0), 0, "stalled frame closed");
+        idle.write_all(&frame::encode_header(frame::TYPE_INFO, 6)).unwrap();
+        idle.write_all(b"build\n").unwrap();
+        let mut head = [0u8; 8];
+        idle.read_exact(&mut head).unwrap();
+        assert_eq!(head[1], frame::TYPE_INFO);
+    }
+
+    #[test]
+    fn a_frame_split_across_writes_is_reassembled() {
+        let server = Server::start(ServerConfig::default()).unwrap();
+        let mut conn = TcpStream::connect(server.local_addr()).unwrap();
+        let mut request = frame::encode_header(frame::TYPE_INFO, 6).to_vec();
+        request.extend(b"build\n");
+        for byte in request {
+            conn.write_all(&[byte]).unwrap();
+            thread::sleep(Duration::from_millis(2));
+        }
+        let mut reply = [0u8; 8 + 14];
+        conn.read_exact(&mut reply).unwrap();
+        assert_eq!(&reply[8..], b"build\t8.1.0.3\n");
+    }
+
+    #[test]
+    fn stop_wakes_blocked_readers_and_is_idempotent() {
+        let mut server = Server::start(ServerConfig::default()).unwrap();
+        let mut idle = TcpStream::connect(server.local_addr()).unwrap();
+        assert_eq!(info_round_trip(server.local_addr()), b"build\t8.1.0.3\n");
+        server.stop();
+        server.stop();
+        let mut buf = [0u8; 1];
+        assert_eq!(idle.read(&mut buf).unwrap_or(0), 0);
+    }
+}

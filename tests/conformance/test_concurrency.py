@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+
+def test_concurrent_increments_are_atomic(client, key):
+    def bump(_):
+        for _ in range(250):
+            client.increment(key("counter"), "n", 1)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(bump, range(8)))
+    record = client.get(key("counter"))
+    assert record.bins == {"n": 2000}
+    assert record.meta.gen == 2000
+
+
+def test_concurrent_batches_and_scans(client, key, aerospike_namespace, aerospike_set):
+    keys = [key(i) for i in range(500)]
+    client.batch_write([(k, {"i": k[2]}) for k in keys])
+
+    def work(n):
+        if n % 2:
+            return len(client.query(aerospike_namespace, aerospike_set).results())
+        return sum(1 for rec in client.batch_read(keys).to_list() if rec is not None)
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        assert set(pool.map(work, range(24))) == {500}

@@ -1,0 +1,1 @@
+"""Shared test configuration; the Aerospike fixtures come from aerorepo.pytest_plugin."""

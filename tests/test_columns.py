@@ -1,0 +1,159 @@
+"""Model dtypes and columnar reads: masks for missing records and absent bins, widths."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import aerospike_py
+import numpy as np
+import pytest
+from pydantic import Field
+
+from aerorepo import Columns, Key, Model, Repository, Width
+from aerorepo.exceptions import ValueConversionError
+
+
+class Flight(Model, namespace="test", set_name="flights"):
+    flight_id: Annotated[int, Key()]
+    carrier: Annotated[str, Width(2)]
+    dep_delay: float | None = None
+    seats: int | None = None
+    on_time: bool = False
+    origin: str = Field(default="", max_length=3, alias="orig")
+    tailnum: str | None = Field(default=None, max_length=6)
+    departed: dt.datetime | None = None
+    note: str = ""
+    legs: list[int] = Field(default_factory=list)
+
+
+@pytest.fixture
+def repo(
+    aerospike_client: aerospike_py.Client, aerospike_set: str
+) -> Repository[Flight]:
+    return Repository(Flight, aerospike_client, set_name=aerospike_set)
+
+
+def test_numpy_dtype_is_derived_from_the_fields() -> None:
+    assert Flight.numpy_dtype() == np.dtype(
+        [
+            ("carrier", "U2"),
+            ("dep_delay", "f8"),
+            ("seats", "i8"),
+            ("on_time", "?"),
+            ("origin", "U3"),
+            ("tailnum", "U6"),
+            ("departed", "M8[us]"),
+        ]
+    )
+
+
+def test_missing_records_and_absent_bins_are_masked_but_stored_zeros_are_not(
+    repo: Repository[Flight],
+) -> None:
+    repo.upsert_many(
+        [
+            Flight(flight_id=1, carrier="UA", dep_delay=0.0, seats=0, tailnum=""),
+            Flight(flight_id=2, carrier="AA"),
+            Flight(
+                flight_id=3, carrier="B6", dep_delay=-4.5, seats=180, tailnum="N123"
+            ),
+        ]
+    )
+    cols = repo.read_columns([1, 2, 99, 3])
+
+    assert len(cols) == 4
+    assert cols.found.tolist() == [True, True, False, True]
+    assert cols["flight_id"].tolist() == [1, 2, 99, 3]
+    assert isinstance(cols["dep_delay"], np.ma.MaskedArray)
+    assert cols["dep_delay"].tolist() == [0.0, None, None, -4.5]
+    assert cols["seats"].tolist() == [0, None, None, 180]
+    assert cols["tailnum"].tolist() == ["", None, None, "N123"]
+    assert cols.mask("dep_delay").tolist() == [False, True, True, False]
+    assert cols["carrier"].tolist() == ["UA", "AA", "", "B6"]
+    assert cols.mask("carrier").tolist() == [False, False, True, False]
+    assert float(cols["dep_delay"].mean()) == pytest.approx(-2.25)
+
+
+def test_bool_str_and_datetime_columns_have_their_dtypes(
+    repo: Repository[Flight],
+) -> None:
+    when = dt.datetime(2013, 1, 1, 5, tzinfo=dt.timezone.utc)
+    repo.upsert_many(
+        [
+            Flight(
+                flight_id=1, carrier="UA", on_time=True, origin="JFK", departed=when
+            ),
+            Flight(flight_id=2, carrier="ü", on_time=False, origin="é"),
+        ]
+    )
+    cols = repo.read_columns([1, 2])
+    assert cols["on_time"].dtype == np.bool_
+    assert cols["on_time"].tolist() == [
+        True,
+        False,
+    ]
+    assert cols["origin"].dtype == np.dtype("U3")
+    assert cols["origin"].tolist() == [
+        "JFK",
+        "é",
+    ]
+    assert cols["carrier"].tolist() == ["UA", "ü"]
+    assert cols["departed"].dtype == np.dtype("M8[us]")
+    assert cols["departed"][0] == np.datetime64("2013-01-01T05:00:00", "us")
+    assert cols["departed"].mask.tolist() == [False, True]
+
+
+def test_generation_and_ttl_columns(repo: Repository[Flight]) -> None:
+    repo.upsert_many([Flight(flight_id=1, carrier="UA")])
+    cols = repo.read_columns([1, 2])
+    assert cols.generations.tolist() == [1, 0]
+    assert cols.ttls.tolist()[0] == -1
+    assert cols.result_codes.tolist() == [0, 2]
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        pytest.param("UAX", id="ascii"),
+        pytest.param("ééé", id="utf8"),
+        pytest.param("X" * 9, id="cut"),
+    ],
+)
+def test_a_stored_value_wider_than_declared_raises_instead_of_being_cut(
+    repo: Repository[Flight], aerospike_client: aerospike_py.Client, stored: str
+) -> None:
+    aerospike_client.put((repo.namespace, repo.set_name, 1), {"carrier": stored})
+    with pytest.raises(
+        ValueConversionError, match=r"Flight\.carrier: stored value .* wider than"
+    ):
+        repo.read_columns([1])
+
+
+def test_selected_fields_only_and_refusals(repo: Repository[Flight]) -> None:
+    repo.upsert_many([Flight(flight_id=1, carrier="UA", seats=3)])
+    cols = repo.read_columns([1], fields=["seats"])
+    assert cols.names == ["flight_id", "seats"]
+    with pytest.raises(TypeError, match=r"Flight\.note has no column type"):
+        repo.read_columns([1], fields=["note"])
+    with pytest.raises(KeyError, match="no bin field 'nope'"):
+        repo.read_columns([1], fields=["nope"])
+    with pytest.raises(KeyError, match=r"no column 'carrier'"):
+        cols["carrier"]
+
+
+def test_read_columns_is_chunked_and_keeps_order(
+    aerospike_client: aerospike_py.Client, aerospike_set: str
+) -> None:
+    repo = Repository(Flight, aerospike_client, set_name=aerospike_set, chunk_size=3)
+    repo.upsert_many([Flight(flight_id=i, carrier="UA", seats=i) for i in range(10)])
+    keys = [9, 11, *range(9)]
+    cols: Columns = repo.read_columns(keys)
+    assert cols["seats"].tolist() == [9, None, *range(9)]
+    assert cols.to_masked("carrier").mask.tolist() == [False, True] + [False] * 9
+
+
+def test_empty_key_list_gives_empty_columns(repo: Repository[Flight]) -> None:
+    cols = repo.read_columns([])
+    assert len(cols) == 0
+    assert cols["dep_delay"].shape == (0,)

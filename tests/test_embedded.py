@@ -1,0 +1,542 @@
+from __future__ import annotations
+
+import os
+import pickle
+import random
+import socket
+import struct
+import subprocess
+import sys
+import time
+
+import aerospike_py
+import pytest
+
+from aerorepo._native import Server, ServerError
+from aerorepo.embedded import EmbeddedServer
+from aerorepo.exceptions import EmbeddedServerError
+
+HEADER = struct.Struct(">BBBBBBIIIHH")  # the 22-byte AS_MSG header
+
+
+def proto(kind: int, body: bytes, version: int = 2) -> bytes:
+    return bytes([version, kind]) + len(body).to_bytes(6, "big") + body
+
+
+def as_msg(info1=0, info2=0, n_fields=0, n_ops=0, payload=b"") -> bytes:
+    return HEADER.pack(22, info1, info2, 0, 0, 0, 0, 0, 1000, n_fields, n_ops) + payload
+
+
+def field(kind: int, data: bytes) -> bytes:
+    return struct.pack(">IB", len(data) + 1, kind) + data
+
+
+def recv_exact(sock: socket.socket, n: int) -> bytes:
+    data = b""
+    while len(data) < n:
+        chunk = sock.recv(n - len(data))
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def read_reply(sock: socket.socket) -> tuple[int, bytes]:
+    """Return (proto type, body) of one reply, or (-1, b"") if the server closed."""
+    head = recv_exact(sock, 8)
+    if len(head) < 8:
+        return -1, b""
+    return head[1], recv_exact(sock, int.from_bytes(head[2:], "big"))
+
+
+def result_code_of(body: bytes) -> int:
+    return body[5]
+
+
+def is_closed(sock: socket.socket) -> bool:
+    try:
+        return sock.recv(1) == b""
+    except ConnectionResetError:
+        return True
+
+
+@pytest.fixture
+def server():
+    with EmbeddedServer(namespaces=("test", "other")) as srv:
+        yield srv
+
+
+@pytest.fixture
+def raw(server):
+    sock = socket.create_connection((server.host, server.port), timeout=5)
+    yield sock
+    sock.close()
+
+
+def assert_still_serves(server: EmbeddedServer) -> None:
+    client = server.connect()
+    try:
+        client.put(("test", "alive", 1), {"ok": 1})
+        assert client.get(("test", "alive", 1)).bins == {"ok": 1}
+    finally:
+        client.close()
+
+
+# -- EmbeddedServer ------------------------------------------------------------------
+
+
+def test_context_manager_picks_a_port_and_stops():
+    with EmbeddedServer() as srv:
+        assert srv.is_running()
+        assert srv.port > 0
+        assert srv.host == "127.0.0.1"
+        assert srv.hosts == [("127.0.0.1", srv.port)]
+        assert srv.client_config == {"hosts": [("127.0.0.1", srv.port)]}
+        assert_still_serves(srv)
+    assert not srv.is_running()
+    with pytest.raises(aerospike_py.ClusterError, match="Failed to connect"):
+        aerospike_py.client({"hosts": srv.hosts, "timeout": 200}).connect()
+
+
+def test_stop_is_idempotent_and_closes_open_connections():
+    srv = EmbeddedServer().start()
+    sock = socket.create_connection((srv.host, srv.port), timeout=5)
+    srv.stop()
+    srv.stop()
+    assert is_closed(sock)
+    sock.close()
+
+
+def test_cluster_name_is_reported_and_checked():
+    with EmbeddedServer(cluster_name="docker") as srv:
+        assert srv.client_config["cluster_name"] == "docker"
+        client = srv.connect()
+        assert client.info_random_node("cluster-name") == "docker"
+        client.close()
+        wrong = {"hosts": srv.hosts, "cluster_name": "other", "timeout": 300}
+        with pytest.raises(aerospike_py.ClusterError, match="Failed to connect"):
+            aerospike_py.client(wrong).connect()
+
+
+def test_port_before_start_is_an_error():
+    with pytest.raises(RuntimeError, match="not started"):
+        _ = EmbeddedServer().port
+
+
+def test_fixed_port_in_use_is_a_server_error(server):
+    with pytest.raises(ServerError, match="choose another port"):
+        Server(port=server.port)
+
+
+def test_non_loopback_needs_explicit_permission():
+    with pytest.raises(EmbeddedServerError, match="allow_non_loopback"):
+        EmbeddedServer(host="0.0.0.0").start()
+    srv = Server(host="0.0.0.0", allow_non_loopback=True)
+    assert srv.is_running()
+    srv.stop()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"namespaces": []}, "namespaces is empty"),
+        ({"namespaces": ["a;b"]}, "invalid"),
+        ({"default_ttl": 315_360_001}, "10-year"),
+        ({"max_connections": 0}, "max_connections"),
+        ({"host": "not-an-ip"}, "not an IP address"),
+    ],
+    ids=["no-namespace", "bad-namespace", "ttl", "connections", "host"],
+)
+def test_bad_settings_are_refused(kwargs, message):
+    with pytest.raises(ServerError, match=message):
+        Server(**kwargs)
+
+
+def test_namespaces_as_a_string_is_a_type_error():
+    with pytest.raises(TypeError, match="sequence of names"):
+        EmbeddedServer(namespaces="test")
+
+
+def test_default_ttl_applies_to_namespace_default_writes():
+    with EmbeddedServer(default_ttl=1000) as srv:
+        client = srv.connect()
+        client.put(("test", "ttl", 1), {"a": 1})
+        assert 990 <= client.exists(("test", "ttl", 1)).meta.ttl <= 1000
+        client.close()
+
+
+def test_default_ttl_can_differ_per_namespace():
+    with EmbeddedServer(namespaces=("test", "short"), default_ttl={"short": 60}) as srv:
+        client = srv.connect()
+        client.put(("test", "ttl", 1), {"a": 1})
+        client.put(("short", "ttl", 1), {"a": 1})
+        assert client.exists(("test", "ttl", 1)).meta.ttl == 4294967295
+        assert 55 <= client.exists(("short", "ttl", 1)).meta.ttl <= 60
+        client.close()
+    with pytest.raises(ServerError, match="not served"):
+        Server(default_ttl={"nope": 5})
+
+
+def test_truncate_namespace_removes_every_set(server):
+    client = server.connect()
+    client.put(("test", "a", 1), {"a": 1})
+    client.put(("test", "b", 1), {"a": 1})
+    client.put(("other", "a", 1), {"a": 1})
+    client.truncate("test", "")
+    assert client.query("test", "").results() == []
+    assert client.exists(("other", "a", 1)).meta is not None
+    client.close()
+
+
+def test_max_record_size_is_configurable():
+    with EmbeddedServer(max_record_size=4096) as srv:
+        client = srv.connect()
+        client.put(("test", "big", 1), {"b": b"x" * 3000})
+        with pytest.raises(aerospike_py.RecordTooBig, match=r"\(13\)"):
+            client.put(("test", "big", 2), {"b": b"x" * 5000})
+        client.close()
+
+
+def test_second_namespace_is_served(server):
+    client = server.connect()
+    client.put(("other", "s", 1), {"a": 1})
+    assert client.exists(("test", "s", 1)).meta is None
+    assert client.get(("other", "s", 1)).bins == {"a": 1}
+    assert client.info_random_node("namespaces") == "test;other"
+    client.close()
+
+
+UNSUPPORTED = pytest.mark.parametrize(
+    "call",
+    [
+        lambda c, k: c.operate(k, [{"op": 1001, "bin": "l", "val": 3}]),
+        lambda c, k: c.operate(k, [{"op": 2002, "bin": "m", "map_key": "a", "val": 1}]),
+        lambda c, k: c.apply(k, "module", "function", [1]),
+        lambda c, k: c.get(
+            k,
+            policy={
+                "filter_expression": aerospike_py.exp.eq(
+                    aerospike_py.exp.int_bin("n"), aerospike_py.exp.int_val(1)
+                )
+            },
+        ),
+    ],
+    ids=["list-op", "map-op", "udf", "filter-expression"],
+)
+
+
+@UNSUPPORTED
+def test_features_not_implemented_yet_answer_16(server, call):
+    client = server.connect()
+    key = ("test", "unsupported", 1)
+    client.put(key, {"l": [1, 2], "n": 1})
+    with pytest.raises(aerospike_py.ServerError, match=r"\(16\)") as excinfo:
+        call(client, key)
+    assert excinfo.value.result_code == 16
+    assert client.get(key).bins == {"l": [1, 2], "n": 1}
+    client.close()
+
+
+def test_batch_udf_rows_answer_16(server):
+    client = server.connect()
+    client.put(("test", "unsupported", 1), {"a": 1})
+    batch = client.batch_apply([("test", "unsupported", 1)], "module", "function", [])
+    assert [r.result for r in batch.batch_records] == [16]
+    client.close()
+
+
+def test_login_is_answered_like_community_edition(server):
+    client = aerospike_py.client(server.client_config).connect("user", "password")
+    client.put(("test", "login", 1), {"a": 1})
+    client.close()
+
+
+# -- Malformed frames --------------------------------------------------------------------
+
+
+def test_bad_protocol_version_closes_the_connection(server, raw):
+    raw.sendall(proto(3, as_msg(), version=5))
+    assert is_closed(raw)
+    assert_still_serves(server)
+
+
+def test_unknown_proto_type_gets_a_parameter_error(server, raw):
+    raw.sendall(proto(9, b"whatever"))
+    kind, body = read_reply(raw)
+    assert (kind, result_code_of(body)) == (3, 4)
+    raw.sendall(proto(1, b"build\n"))
+    assert read_reply(raw) == (1, b"build\t8.1.0.3\n")
+
+
+def test_truncated_header_then_close(server, raw):
+    raw.sendall(b"\x02\x03\x00")
+    raw.shutdown(socket.SHUT_WR)
+    assert is_closed(raw)
+    assert_still_serves(server)
+
+
+def test_truncated_body_then_close(server, raw):
+    raw.sendall(proto(3, as_msg())[:-5])
+    raw.shutdown(socket.SHUT_WR)
+    assert is_closed(raw)
+    assert_still_serves(server)
+
+
+def test_absurd_length_is_refused_and_closed(server, raw):
+    raw.sendall(b"\x02\x03" + b"\xff" * 6)
+    kind, body = read_reply(raw)
+    assert (kind, result_code_of(body)) == (3, 4)
+    assert is_closed(raw)
+    assert_still_serves(server)
+
+
+def test_frame_above_the_configured_limit_is_refused_before_reading():
+    with EmbeddedServer(max_frame_bytes=4096) as srv:
+        sock = socket.create_connection((srv.host, srv.port), timeout=5)
+        sock.sendall(proto(1, b"build\n" * 600))  # 3,600 bytes: fine
+        assert read_reply(sock)[0] == 1
+        sock.sendall(b"\x02\x01" + (5000).to_bytes(6, "big"))  # header only, no body
+        kind, body = read_reply(sock)
+        assert (kind, result_code_of(body)) == (3, 4)
+        assert is_closed(sock)
+        sock.close()
+        assert_still_serves(srv)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"\x16",
+        as_msg()[:-1],
+        HEADER.pack(30, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0),
+        as_msg(n_ops=5),
+        as_msg(n_fields=3, payload=field(0, b"test")),
+        as_msg(n_fields=1, payload=struct.pack(">IB", 0, 0)),
+        as_msg(n_fields=1, payload=struct.pack(">IB", 0xFFFFFFFF, 0)),
+        as_msg(n_ops=1, payload=struct.pack(">IBBBB", 2, 1, 0, 0, 200)),
+        as_msg(n_ops=1, payload=struct.pack(">IBBBB", 0xFFFFFFF0, 1, 0, 0, 1) + b"a"),
+        as_msg(n_fields=1, payload=field(0, b"test") + b"trailing"),
+    ],
+    ids=[
+        "empty",
+        "one-byte",
+        "short-header",
+        "bad-header-size",
+        "n-ops-lie",
+        "n-fields-lie",
+        "zero-size-field",
+        "huge-field",
+        "op-shorter-than-name",
+        "huge-op",
+        "trailing-bytes",
+    ],
+)
+def test_garbage_as_msg_gets_parameter_error_and_connection_survives(server, raw, body):
+    raw.sendall(proto(3, body))
+    kind, reply = read_reply(raw)
+    assert (kind, len(reply), result_code_of(reply)) == (3, 22, 4)
+    raw.sendall(proto(1, b"node\n"))
+    assert read_reply(raw)[0] == 1
+    assert_still_serves(server)
+
+
+def single_record(
+    info1: int, info2: int, fields: list[bytes], ops: bytes = b"", n_ops=0
+):
+    return proto(3, as_msg(info1, info2, len(fields), n_ops, b"".join(fields) + ops))
+
+
+@pytest.mark.parametrize(
+    ("fields", "code"),
+    [
+        ([field(0, b"test"), field(4, b"short")], 4),
+        ([field(0, b"nope"), field(4, bytes(20))], 20),
+        ([field(0, b"test"), field(4, bytes(20)), field(43, b"\x93")], 16),
+    ],
+    ids=["short-digest", "unknown-namespace", "filter-expression"],
+)
+def test_invalid_single_record_requests(raw, fields, code):
+    raw.sendall(single_record(0x03, 0, fields))
+    kind, reply = read_reply(raw)
+    assert (kind, result_code_of(reply)) == (3, code)
+
+
+def test_write_with_bad_particle_is_parameter_error(raw):
+    op = (
+        struct.pack(">IBBBB", 4 + 1 + 3, 2, 1, 0, 1) + b"a" + b"\x00\x01\x02"
+    )  # 3-byte int
+    raw.sendall(
+        single_record(0, 1, [field(0, b"test"), field(4, bytes(20))], op, n_ops=1)
+    )
+    assert result_code_of(read_reply(raw)[1]) == 4
+    op = (
+        struct.pack(">IBBBB", 4 + 1 + 1, 2, 20, 0, 1) + b"a" + b"\x80"
+    )  # list that is a map
+    raw.sendall(
+        single_record(0, 1, [field(0, b"test"), field(4, bytes(20))], op, n_ops=1)
+    )
+    assert result_code_of(read_reply(raw)[1]) == 4
+
+
+def batch_message(payload: bytes) -> bytes:
+    return proto(3, as_msg(0x08, 0, 1, 0, field(41, payload)))
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"",
+        struct.pack(">IB", 5, 0x0D),
+        struct.pack(">IB", 1, 0x0D) + bytes(24) + b"\x01",
+        struct.pack(">IB", 1, 0x0D) + bytes(24) + b"\x00\x03\x00\x00\x00\x00",
+        struct.pack(">IB", 0xFFFFFFFF, 0x0D) + bytes(30),
+    ],
+    ids=[
+        "empty",
+        "count-lie",
+        "first-row-repeat",
+        "row-without-namespace",
+        "huge-count",
+    ],
+)
+def test_malformed_batch_fails_the_whole_call_with_4(server, raw, payload):
+    raw.sendall(batch_message(payload))
+    kind, reply = read_reply(raw)
+    assert (kind, len(reply)) == (3, 22)
+    assert reply[3] & 0x01  # LAST marker
+    assert result_code_of(reply) == 4
+    assert_still_serves(server)
+
+
+def test_malformed_scan_fails_with_4(raw):
+    pids = field(11, b"\x01\x02\x03")  # odd length
+    raw.sendall(proto(3, as_msg(0x01, 0, 2, 0, field(0, b"test") + pids)))
+    kind, reply = read_reply(raw)
+    assert (kind, reply[3] & 1, result_code_of(reply)) == (3, 1, 4)
+
+
+def test_random_frames_never_break_the_server(server):
+    rng = random.Random(1234)
+    for _ in range(300):
+        sock = socket.create_connection((server.host, server.port), timeout=5)
+        kind = rng.choice([1, 2, 3, 3, 3, 7])
+        body = as_msg(
+            rng.randrange(256), rng.randrange(256), rng.randrange(4), rng.randrange(4)
+        )
+        body = (
+            body[:2]
+            + rng.randbytes(rng.randrange(0, 20))
+            + body[2 + rng.randrange(20) :]
+        )
+        body += rng.randbytes(rng.randrange(0, 64))
+        sock.sendall(proto(kind, body))
+        sock.shutdown(socket.SHUT_WR)
+        while sock.recv(65536):
+            pass
+        sock.close()
+    assert_still_serves(server)
+
+
+def test_connections_beyond_the_limit_are_closed():
+    with EmbeddedServer(max_connections=2) as srv:
+        socks = [
+            socket.create_connection((srv.host, srv.port), timeout=5) for _ in range(2)
+        ]
+        for s in socks:
+            s.sendall(proto(1, b"build\n"))
+            assert read_reply(s)[0] == 1
+        extra = socket.create_connection((srv.host, srv.port), timeout=5)
+        assert is_closed(extra)
+        extra.close()
+        socks[0].close()
+        for s in socks[1:]:
+            s.close()
+
+
+def test_client_vanishing_mid_stream_does_not_hurt_the_server(server):
+    client = server.connect()
+    client.batch_write(
+        [(("test", "stream", i), {"b": b"x" * 2000}) for i in range(2000)]
+    )
+    client.close()
+    for _ in range(5):
+        sock = socket.create_connection((server.host, server.port), timeout=5)
+        scan = as_msg(0x01, 0, 2, 0, field(0, b"test") + field(1, b"stream"))
+        sock.sendall(proto(3, scan))
+        sock.recv(100)
+        sock.close()  # about 4 MB of reply left unread
+    assert_still_serves(server)
+
+
+def test_idle_connections_are_kept_open(raw):
+    time.sleep(1.5)
+    raw.sendall(proto(1, b"status\n"))
+    assert read_reply(raw) == (1, b"status\tok\n")
+
+
+def test_pipelined_requests_are_answered_in_order(raw):
+    raw.sendall(
+        proto(1, b"build\n")
+        + proto(1, b"status\n")
+        + proto(9, b"")
+        + proto(1, b"node\n")
+    )
+    assert read_reply(raw) == (1, b"build\t8.1.0.3\n")
+    assert read_reply(raw) == (1, b"status\tok\n")
+    assert result_code_of(read_reply(raw)[1]) == 4
+    kind, body = read_reply(raw)
+    assert kind == 1
+    assert body.startswith(b"node\tBB9")
+
+
+# -- pytest plugin -----------------------------------------------------------------------
+
+
+def test_plugin_uses_aerospike_hosts_from_the_environment(tmp_path):
+    test_file = tmp_path / "test_env_hosts.py"
+    test_file.write_text(
+        "def test_hosts(aerospike_hosts, aerospike_client, aerospike_namespace, "
+        "aerospike_set):\n"
+        "    import os\n"
+        "    assert aerospike_hosts == [('127.0.0.1', int(os.environ['PORT']))]\n"
+        "    assert aerospike_namespace == 'other'\n"
+        "    aerospike_client.put((aerospike_namespace, aerospike_set, 1), {'a': 1})\n"
+    )
+    with EmbeddedServer(namespaces=("other",)) as srv:
+        env = {
+            **os.environ,
+            "AEROSPIKE_HOSTS": f"127.0.0.1:{srv.port}",
+            "AEROSPIKE_NAMESPACE": "other",
+            "PORT": str(srv.port),
+        }
+        args = [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            test_file,
+        ]
+        done = subprocess.run(
+            args, env=env, capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        client = srv.connect()
+        assert len(client.query("other", "").results()) == 1
+        client.close()
+
+
+def test_repr_shows_state():
+    srv = EmbeddedServer()
+    assert "not started" in repr(srv)
+    with srv:
+        assert f"port={srv.port}, running" in repr(srv)
+    assert "stopped" in repr(srv)
+
+
+def test_server_error_pickles():
+    error = pickle.loads(pickle.dumps(ServerError("bind failed")))
+    assert isinstance(error, ServerError)
+    assert error.args == ("bind failed",)

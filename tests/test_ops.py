@@ -1,0 +1,210 @@
+"""Operation builders compile to exactly the dicts aerospike-py's operate calls take."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+import aerospike_py
+import pytest
+from aerospike_py import map_operations
+from pydantic import Field
+
+from aerorepo import Key, Model, Width, ops
+from aerorepo.exceptions import (
+    InvalidTTLError,
+    OperationTypeError,
+    ValueConversionError,
+)
+
+
+class Item(Model, namespace="test", set_name="items"):
+    item_id: Annotated[int, Key()]
+    name: Annotated[str, Width(4)] = ""
+    price: float | None = None
+    views: int = Field(default=0, alias="v")
+    note: str | None = None
+    flag: bool = False
+    seen: dt.datetime | None = None
+    items: dict[str, int] = Field(default_factory=dict)
+    prices: dict[str, float] = Field(default_factory=dict)
+    tags: list[str] = Field(default_factory=list)
+
+
+It: Any = Item  # class attributes as the metaclass serves them at run time
+
+
+@pytest.mark.parametrize(
+    ("op", "expected"),
+    [
+        pytest.param(It.views.incr(1), {"op": 5, "bin": "v", "val": 1}, id="incr-int"),
+        pytest.param(
+            It.views.incr(), {"op": 5, "bin": "v", "val": 1}, id="incr-default"
+        ),
+        pytest.param(
+            It.price.incr(1.5), {"op": 5, "bin": "price", "val": 1.5}, id="incr-float"
+        ),
+        pytest.param(
+            It.price.incr(2),
+            {"op": 5, "bin": "price", "val": 2.0},
+            id="incr-float-by-2",
+        ),
+        pytest.param(
+            It.note.append("x"), {"op": 9, "bin": "note", "val": "x"}, id="append"
+        ),
+        pytest.param(
+            It.note.prepend("y"), {"op": 10, "bin": "note", "val": "y"}, id="prepend"
+        ),
+        pytest.param(
+            It.name.write("ab"), {"op": 2, "bin": "name", "val": "ab"}, id="write-str"
+        ),
+        pytest.param(
+            It.price.write(2), {"op": 2, "bin": "price", "val": 2.0}, id="write-float-2"
+        ),
+        pytest.param(
+            It.note.write(None), {"op": 2, "bin": "note", "val": None}, id="write-none"
+        ),
+        pytest.param(
+            It.flag.write(True), {"op": 2, "bin": "flag", "val": True}, id="write-bool"
+        ),
+        pytest.param(
+            It.seen.write(dt.datetime(1970, 1, 1, 0, 0, 1, tzinfo=dt.timezone.utc)),
+            {"op": 2, "bin": "seen", "val": 1_000_000},
+            id="write-datetime-micros",
+        ),
+        pytest.param(
+            It.prices.write({"a": 1, "b": 2.0}),
+            {"op": 2, "bin": "prices", "val": {"a": 1.0, "b": 2.0}},
+            id="write-dict-of-float",
+        ),
+        pytest.param(It.views.read(), {"op": 1, "bin": "v"}, id="read"),
+        pytest.param(
+            It.note.delete(), {"op": 2, "bin": "note", "val": None}, id="delete-bin"
+        ),
+        pytest.param(ops.touch(60), {"op": 11}, id="touch"),
+        pytest.param(ops.delete_record(), {"op": 12}, id="delete-record"),
+    ],
+)
+def test_op_compiles_to_the_exact_operator_dict(
+    op: Any, expected: dict[str, Any]
+) -> None:
+    compiled = op.to_dict()
+    assert compiled == expected
+    assert [type(v) for v in compiled.values()] == [type(v) for v in expected.values()]
+
+
+@pytest.mark.parametrize(
+    ("op", "expected"),
+    [
+        pytest.param(It.items.size(), map_operations.map_size("items"), id="map-size"),
+        pytest.param(
+            It.items.get_by_key("apple"),
+            map_operations.map_get_by_key(
+                "items", "apple", aerospike_py.MAP_RETURN_VALUE
+            ),
+            id="map-get-by-key",
+        ),
+        pytest.param(
+            It.prices.keys_by_value_range(2, 2.9),
+            map_operations.map_get_by_value_range(
+                "prices", 2.0, 2.9, aerospike_py.MAP_RETURN_KEY
+            ),
+            id="map-keys-by-value-range",
+        ),
+    ],
+)
+def test_map_op_equals_aerospike_py_helper_output(
+    op: Any, expected: dict[str, Any]
+) -> None:
+    assert op.to_dict() == expected
+    assert [type(v) for v in op.to_dict().values()] == [
+        type(v) for v in expected.values()
+    ]
+
+
+def test_touch_carries_its_ttl_and_refuses_negative_five() -> None:
+    assert ops.touch(-1).ttl == -1
+    with pytest.raises(
+        InvalidTTLError, match=r"TTL -5 is not allowed.*TTL_NEVER_EXPIRE \(-1\)"
+    ):
+        ops.touch(-5)
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        pytest.param(
+            lambda: It.name.incr(1),
+            r"Item\.name\.incr\(\) needs a numeric",
+            id="incr-str",
+        ),
+        pytest.param(
+            lambda: It.flag.incr(1),
+            r"Item\.flag\.incr\(\) needs a numeric",
+            id="incr-bool",
+        ),
+        pytest.param(
+            lambda: It.views.append("x"),
+            r"Item\.views\.append\(\) needs a str",
+            id="append-int",
+        ),
+        pytest.param(
+            lambda: It.price.prepend("x"),
+            r"Item\.price\.prepend\(\) needs a str",
+            id="prepend-float",
+        ),
+        pytest.param(
+            lambda: It.views.size(),
+            r"Item\.views\.size\(\) needs a dict",
+            id="size-int",
+        ),
+    ],
+)
+def test_builder_on_the_wrong_kind_of_bin_is_refused(build: Any, message: str) -> None:
+    with pytest.raises(OperationTypeError, match=message):
+        build()
+
+
+def test_operation_type_error_is_a_type_error() -> None:
+    assert issubclass(OperationTypeError, TypeError)
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        pytest.param(
+            lambda: It.views.write("3"),
+            r"Item\.views: str '3' refused",
+            id="str-to-int",
+        ),
+        pytest.param(
+            lambda: It.views.write(2**63),
+            r"int 9223372036854775808 is outside",
+            id="int-2-63",
+        ),
+        pytest.param(
+            lambda: It.views.incr(1.5), r"amount must be an int", id="float-incr-int"
+        ),
+        pytest.param(
+            lambda: It.name.write("abcde"), r"at most 4 characters", id="too-wide"
+        ),
+        pytest.param(
+            lambda: It.seen.write(dt.datetime(2020, 1, 1)),
+            r"naive datetime",
+            id="naive-datetime",
+        ),
+        pytest.param(
+            lambda: It.note.append(3), r"expected str, got int 3", id="append-int-value"
+        ),
+    ],
+)
+def test_written_values_of_the_wrong_type_are_refused(build: Any, message: str) -> None:
+    with pytest.raises(ValueConversionError, match=message):
+        build()
+
+
+def test_read_result_converts_to_the_field_type() -> None:
+    assert It.seen.read().convert_result(1_000_000) == dt.datetime(
+        1970, 1, 1, 0, 0, 1, tzinfo=dt.timezone.utc
+    )
+    assert It.views.read().convert_result(None) is None

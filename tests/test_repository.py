@@ -1,0 +1,566 @@
+"""Every repository call against a real server (the embedded one unless AEROSPIKE_HOSTS)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import logging
+from typing import Annotated, Any
+
+import aerospike_py
+import pytest
+from pydantic import Field
+
+from aerorepo import (
+    TTL_NAMESPACE_DEFAULT,
+    TTL_NEVER_EXPIRE,
+    Generation,
+    GenerationError,
+    Key,
+    Model,
+    RecordExistsError,
+    RecordNotFoundError,
+    Repository,
+    Width,
+    ops,
+)
+from aerorepo.exceptions import (
+    IntegerRangeError,
+    InvalidTTLError,
+    MissingUserKeyError,
+    ServerError,
+    ValueConversionError,
+)
+
+
+class Color(enum.IntEnum):
+    RED = 1
+    BLUE = 2
+
+
+class User(Model, namespace="test", set_name="users", send_key=True):
+    user_id: Annotated[int, Key()]
+    display_name: str = Field(default="", alias="dname")
+    login_count: int = Field(default=0, alias="logins")
+    visits: int | None = None
+    nickname: str | None = None
+    score: float | None = None
+    big: int | None = None
+    born: dt.datetime | None = None
+    hist: dict[int, int] = Field(default_factory=dict)
+    by_color: dict[Color, int] = Field(default_factory=dict)
+    tags: list[str] = Field(default_factory=list)
+    version: Annotated[int, Generation()] = 0
+
+
+class Code(Model, namespace="test", set_name="codes"):
+    code: Annotated[str, Key()]
+    label: Annotated[str, Width(3)] = ""
+
+
+U: Any = User  # class attributes as served at run time
+
+
+@pytest.fixture
+def repo(aerospike_client: aerospike_py.Client, aerospike_set: str) -> Repository[User]:
+    return Repository(User, aerospike_client, set_name=aerospike_set)
+
+
+def raw_key(repo: Repository[Any], key: Any) -> tuple[str, str, Any]:
+    return (repo.namespace, repo.set_name, key)
+
+
+# Single records.
+
+
+def test_get_of_a_missing_record_is_none_and_require_raises(
+    repo: Repository[User],
+) -> None:
+    assert repo.get(1) is None
+    with pytest.raises(
+        RecordNotFoundError, match=r"require on test\.t_\w+ key 1"
+    ) as info:
+        repo.require(1)
+    assert info.value.result_code == 2
+    assert isinstance(info.value, KeyError)
+
+
+def test_insert_then_get_round_trips_the_model(repo: Repository[User]) -> None:
+    user = User(
+        user_id=1,
+        dname="Ann",
+        logins=2,
+        born=dt.datetime(2019, 1, 1, 12, tzinfo=dt.timezone(dt.timedelta(hours=2))),
+    )
+    repo.insert(user)
+    stored = repo.require(1)
+    assert stored.model_dump(exclude={"version"}) == user.model_dump(
+        exclude={"version"}
+    )
+    assert stored.version == 1
+    assert stored.born is not None
+    assert stored.born.timestamp() == 1546336800
+
+
+def test_insert_on_existing_record_raises_record_exists_with_code_5(
+    repo: Repository[User],
+) -> None:
+    repo.insert(User(user_id=1))
+    with pytest.raises(
+        RecordExistsError, match=r"insert on test\.t_\w+ key 1 failed"
+    ) as info:
+        repo.insert(User(user_id=1))
+    assert info.value.result_code == 5
+    assert isinstance(info.value.__cause__, aerospike_py.AerospikeError)
+
+
+def test_update_on_missing_record_raises_record_not_found_with_code_2(
+    repo: Repository[User],
+) -> None:
+    with pytest.raises(RecordNotFoundError, match=r"update on .* key 9 failed") as info:
+        repo.update(User(user_id=9))
+    assert info.value.result_code == 2
+
+
+def test_update_keeps_undeclared_bins_and_replace_drops_them(
+    repo: Repository[User], aerospike_client: aerospike_py.Client
+) -> None:
+    aerospike_client.put(raw_key(repo, 1), {"dname": "a", "extra": 1})
+    repo.update(User(user_id=1, dname="b"))
+    assert aerospike_client.get(raw_key(repo, 1)).bins["extra"] == 1
+    repo.replace(User(user_id=1, dname="c"))
+    assert "extra" not in aerospike_client.get(raw_key(repo, 1)).bins
+
+
+def test_upsert_creates_then_overwrites_and_removes_none_bins(
+    repo: Repository[User], aerospike_client: aerospike_py.Client
+) -> None:
+    repo.upsert(User(user_id=1, nickname="n", visits=3))
+    repo.upsert(User(user_id=1, nickname=None, visits=0))
+    assert aerospike_client.get(raw_key(repo, 1)).bins == {
+        "dname": "",
+        "logins": 0,
+        "visits": 0,
+        "hist": {},
+        "by_color": {},
+        "tags": [],
+    }
+
+
+def test_generation_field_enables_optimistic_locking(repo: Repository[User]) -> None:
+    repo.insert(User(user_id=1))
+    first = repo.require(1)
+    second = repo.require(1)
+    repo.update(first.model_copy(update={"visits": 1}))
+    with pytest.raises(GenerationError, match=r"update on .* key 1 failed") as info:
+        repo.update(second.model_copy(update={"visits": 2}))
+    assert info.value.result_code == 3
+    assert repo.require(1).visits == 1
+
+
+def test_delete_reports_whether_the_record_existed(repo: Repository[User]) -> None:
+    repo.insert(User(user_id=1))
+    assert repo.delete(1) is True
+    assert repo.delete(1) is False
+    assert repo.exists(1) is False
+
+
+def test_delete_with_a_stale_generation_raises(repo: Repository[User]) -> None:
+    repo.insert(User(user_id=1))
+    with pytest.raises(GenerationError, match="delete"):
+        repo.delete(1, generation=5)
+    assert repo.exists(1)
+
+
+def test_exists_and_meta(repo: Repository[User]) -> None:
+    assert repo.exists(1) is False
+    assert repo.meta(1) is None
+    repo.insert(User(user_id=1))
+    assert repo.exists(1) is True
+    meta = repo.meta(1)
+    assert meta is not None
+    assert meta.generation == 1
+
+
+def test_touch_sets_ttl_and_missing_record_raises(repo: Repository[User]) -> None:
+    repo.insert(User(user_id=1), ttl=TTL_NEVER_EXPIRE)
+    repo.touch(1, 100)
+    meta = repo.meta(1)
+    assert meta is not None
+    assert 90 <= meta.ttl <= 100
+    with pytest.raises(RecordNotFoundError, match="touch"):
+        repo.touch(2, 100)
+
+
+def test_never_expire_reads_back_as_the_constant_and_survives_a_resave(
+    repo: Repository[User],
+) -> None:
+    repo.insert(User(user_id=1), ttl=TTL_NEVER_EXPIRE)
+    assert repo.meta(1) == repo.meta(1)
+    meta = repo.meta(1)
+    assert meta is not None
+    assert meta.ttl == TTL_NEVER_EXPIRE
+    repo.upsert(repo.require(1).model_copy(update={"visits": 1}))
+    meta = repo.meta(1)
+    assert meta is not None
+    assert meta.ttl == TTL_NEVER_EXPIRE
+
+
+def test_ttl_minus_5_is_refused_before_the_call(repo: Repository[User]) -> None:
+    with pytest.raises(
+        InvalidTTLError, match=r"TTL -5 is not allowed.*\(-1\).*\(-2\).*\(0\)"
+    ):
+        repo.insert(User(user_id=1), ttl=-5)
+    assert repo.exists(1) is False
+
+
+def test_namespace_default_ttl_is_sent_as_zero(repo: Repository[User]) -> None:
+    repo.insert(User(user_id=1), ttl=TTL_NAMESPACE_DEFAULT)
+    assert repo.meta(1) is not None
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        pytest.param("1", r"User key must be int, got str '1'", id="str-for-int"),
+        pytest.param(True, r"User key must be int, got bool True", id="bool"),
+        pytest.param(
+            2**63, r"User key: the int 9223372036854775808 is outside", id="int-2-63"
+        ),
+    ],
+)
+def test_bad_keys_are_refused_before_the_call(
+    repo: Repository[User], key: Any, message: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with (
+        caplog.at_level(logging.ERROR, logger="aerospike_py"),
+        pytest.raises(ValueConversionError, match=message),
+    ):
+        repo.get(key)
+    assert not caplog.records
+
+
+def test_a_value_of_the_wrong_type_is_refused(repo: Repository[User]) -> None:
+    user = User.model_construct(user_id=1, dname=5)
+    with pytest.raises(
+        ValueConversionError, match=r"User\.display_name: expected str, got int 5"
+    ):
+        repo.insert(user)
+    with pytest.raises(ValueConversionError, match=r"stores User records, got Code"):
+        repo.insert(Code(code="x"))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [pytest.param(-(2**63), id="min"), pytest.param(2**63 - 1, id="max")],
+)
+def test_int64_bounds_round_trip_exactly(repo: Repository[User], value: int) -> None:
+    repo.insert(User(user_id=1, big=value))
+    assert repo.require(1).big == value
+
+
+@pytest.mark.parametrize(
+    "value",
+    [pytest.param(2**63, id="2-63"), pytest.param(11806979466381907949, id="u64")],
+)
+def test_ints_outside_64_bits_are_refused_with_the_range(
+    repo: Repository[User], value: int
+) -> None:
+    with pytest.raises(
+        IntegerRangeError, match=r"-9223372036854775808 \.\. 9223372036854775807"
+    ):
+        repo.insert(User(user_id=1, big=value))
+    assert repo.exists(1) is False
+
+
+def test_debug_log_has_one_line_per_call_and_no_bin_values(
+    repo: Repository[User], caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG, logger="aerorepo"):
+        repo.insert(User(user_id=1, nickname="secret-value"))
+    lines = [r.getMessage() for r in caplog.records if r.name.startswith("aerorepo")]
+    assert lines == [f"put (insert) test.{repo.set_name}"]
+
+
+# Absent, zero, empty and None (issue case 9) and aliases (case 7).
+
+
+def test_absent_bins_read_as_none_and_zero_and_empty_are_stored(
+    repo: Repository[User], aerospike_client: aerospike_py.Client
+) -> None:
+    aerospike_client.put(raw_key(repo, 1), {"dname": "x"})
+    user = repo.require(1)
+    assert (user.visits, user.nickname) == (None, None)
+
+    repo.upsert(User(user_id=2, visits=0, nickname=""))
+    assert aerospike_client.get(raw_key(repo, 2)).bins["visits"] == 0
+    assert aerospike_client.get(raw_key(repo, 2)).bins["nickname"] == ""
+
+    repo.operate(2, U.nickname.write(None))
+    bins = aerospike_client.get(raw_key(repo, 2)).bins
+    assert "nickname" not in bins
+    assert bins["visits"] == 0
+
+
+def test_aliases_are_the_only_stored_bin_names(
+    repo: Repository[User], aerospike_client: aerospike_py.Client
+) -> None:
+    repo.insert(User(user_id=1, display_name="Ann", login_count=1))
+    repo.operate(1, U.login_count.incr(2))
+    bins = aerospike_client.get(raw_key(repo, 1)).bins
+    assert (bins["dname"], bins["logins"]) == ("Ann", 3)
+    assert "user_id" not in bins
+    assert "display_name" not in bins
+    assert repo.require(1).login_count == 3
+
+
+# Integer map keys, floats (cases 2 and 5).
+
+
+def test_integer_and_enum_map_keys_stay_integers(
+    repo: Repository[User], aerospike_client: aerospike_py.Client
+) -> None:
+    repo.insert(User(user_id=1, hist={1: 10, 2: 20}, by_color={Color.RED: 5}))
+    bins = aerospike_client.get(raw_key(repo, 1)).bins
+    assert bins["hist"] == {1: 10, 2: 20}
+    assert bins["by_color"] == {1: 5}
+    assert repo.require(1).by_color == {Color.RED: 5}
+
+    aerospike_client.put(raw_key(repo, 2), {"hist": {7: 70}})
+    assert repo.require(2).hist == {7: 70}
+
+
+def test_integral_float_is_stored_as_float(
+    repo: Repository[User], aerospike_client: aerospike_py.Client
+) -> None:
+    repo.insert(User(user_id=1, score=2))
+    stored = aerospike_client.get(raw_key(repo, 1)).bins["score"]
+    assert (stored, type(stored)) == (2.0, float)
+    repo.operate(1, U.score.write(3))
+    stored = aerospike_client.get(raw_key(repo, 1)).bins["score"]
+    assert (stored, type(stored)) == (3.0, float)
+
+
+# Operate.
+
+
+def test_operate_results_are_addressed_per_operation(repo: Repository[User]) -> None:
+    repo.insert(User(user_id=1, visits=1, nickname="a"))
+    incr, read_a, read_b = U.visits.incr(2), U.visits.read(), U.visits.read()
+    append, read_n = U.nickname.append("b"), U.nickname.read()
+    result = repo.operate(1, incr, read_a, append, read_b, read_n)
+    assert (result[incr], result[read_a], result[read_b], result[read_n]) == (
+        None,
+        3,
+        3,
+        "ab",
+    )
+    assert list(result) == [None, 3, None, 3, "ab"]
+    assert result[1] == 3
+    assert result.generation == 2
+    assert result.ttl == TTL_NEVER_EXPIRE
+
+
+def test_operate_keeps_a_single_list_result_whole(repo: Repository[User]) -> None:
+    repo.insert(User(user_id=1, tags=["x", "y"]))
+    read = U.tags.read()
+    assert repo.operate(1, read)[read] == ["x", "y"]
+
+
+def test_operate_read_of_absent_bin_gives_none(repo: Repository[User]) -> None:
+    repo.insert(User(user_id=1))
+    read = U.visits.read()
+    assert repo.operate(1, read)[read] is None
+
+
+def test_operate_with_touch_and_delete_record(repo: Repository[User]) -> None:
+    repo.insert(User(user_id=1))
+    result = repo.operate(1, U.visits.write(1), ops.touch(500))
+    assert 490 <= result.ttl <= 500
+    repo.operate(1, ops.delete_record())
+    assert repo.exists(1) is False
+
+
+def test_operate_with_a_stale_generation_raises(repo: Repository[User]) -> None:
+    repo.insert(User(user_id=1))
+    with pytest.raises(GenerationError, match="operate"):
+        repo.operate(1, U.visits.write(1), generation=7)
+
+
+def test_operate_without_operations_is_refused(repo: Repository[User]) -> None:
+    with pytest.raises(ValueError, match="at least one operation"):
+        repo.operate(1)
+
+
+# Batches (case 8).
+
+
+def test_get_many_tells_found_and_missing_apart_in_order(
+    repo: Repository[User],
+) -> None:
+    repo.insert(User(user_id=1, visits=1))
+    repo.insert(User(user_id=3, visits=3))
+    assert [o.status for o in repo.get_many([2])] == ["missing"]
+
+    outcomes = repo.get_many([1, 2, 3])
+    assert [o.status for o in outcomes] == ["ok", "missing", "ok"]
+    assert [o.value.visits if o.value else None for o in outcomes] == [1, None, 3]
+    assert outcomes[1].result_code == 2
+    with pytest.raises(RecordNotFoundError, match="key 2"):
+        outcomes[1].unwrap()
+
+
+def test_get_many_keeps_duplicate_keys(repo: Repository[User]) -> None:
+    repo.insert(User(user_id=1))
+    outcomes = repo.get_many([2, 1, 2])
+    assert [(o.key, o.status) for o in outcomes] == [
+        (2, "missing"),
+        (1, "ok"),
+        (2, "missing"),
+    ]
+
+
+def test_get_many_splits_into_chunks(
+    aerospike_client: aerospike_py.Client, aerospike_set: str
+) -> None:
+    repo = Repository(User, aerospike_client, set_name=aerospike_set, chunk_size=2)
+    repo.upsert_many([User(user_id=i) for i in range(5)])
+    assert [o.key for o in repo.get_many(list(range(6)))] == list(range(6))
+    assert [o.ok for o in repo.get_many(list(range(6)))] == [True] * 5 + [False]
+
+
+def test_insert_many_reports_existing_records_per_key(repo: Repository[User]) -> None:
+    repo.insert(User(user_id=2))
+    outcomes = repo.insert_many([User(user_id=i) for i in (1, 2, 3)])
+    assert [(o.key, o.status, o.result_code) for o in outcomes] == [
+        (1, "ok", 0),
+        (2, "error", 5),
+        (3, "ok", 0),
+    ]
+    error = outcomes[1].error
+    assert isinstance(error, RecordExistsError)
+
+
+def test_upsert_many_writes_and_removes_none_bins(
+    repo: Repository[User], aerospike_client: aerospike_py.Client
+) -> None:
+    repo.upsert_many([User(user_id=1, nickname="a"), User(user_id=2, visits=0)])
+    outcomes = repo.upsert_many([User(user_id=1, nickname=None)])
+    assert outcomes[0].ok
+    assert "nickname" not in aerospike_client.get(raw_key(repo, 1)).bins
+    assert repo.require(2).visits == 0
+
+
+def test_operate_many_gives_results_per_key_and_counts_duplicates(
+    repo: Repository[User],
+) -> None:
+    repo.upsert_many([User(user_id=1, visits=0), User(user_id=2, visits=10)])
+    incr, read = U.visits.incr(1), U.visits.read()
+    outcomes = repo.operate_many([1, 2, 1], incr, read)
+    assert [o.value[read] if o.value else None for o in outcomes] == [1, 11, 2]
+    assert repo.require(1).visits == 2
+
+
+def test_operate_many_on_a_missing_key_reports_it(repo: Repository[User]) -> None:
+    read = U.visits.read()
+    outcomes = repo.operate_many([5], read)
+    assert [o.status for o in outcomes] == ["missing"]
+
+
+def test_delete_many_reports_missing_keys(repo: Repository[User]) -> None:
+    repo.insert(User(user_id=1))
+    outcomes = repo.delete_many([1, 2])
+    assert [o.status for o in outcomes] == ["ok", "missing"]
+    assert repo.exists(1) is False
+
+
+# Scan.
+
+
+def test_scan_yields_whole_models_with_keys(repo: Repository[User]) -> None:
+    repo.upsert_many([User(user_id=i, visits=i) for i in range(20)])
+    users = sorted(repo.scan(), key=lambda u: u.user_id)
+    assert [(u.user_id, u.visits) for u in users] == [(i, i) for i in range(20)]
+
+
+def test_scan_of_a_record_without_stored_key_raises(
+    repo: Repository[User], aerospike_client: aerospike_py.Client
+) -> None:
+    aerospike_client.put(raw_key(repo, 1), {"dname": "x"})
+    with pytest.raises(MissingUserKeyError, match="send_key=True"):
+        list(repo.scan())
+
+
+def test_truncate_empties_the_set(repo: Repository[User]) -> None:
+    repo.upsert_many([User(user_id=i) for i in range(3)])
+    repo.truncate()
+    assert [o.status for o in repo.get_many([0, 1, 2])] == ["missing"] * 3
+
+
+def test_str_keys_work(
+    aerospike_client: aerospike_py.Client, aerospike_set: str
+) -> None:
+    repo = Repository(Code, aerospike_client, set_name=aerospike_set)
+    repo.insert(Code(code="a", label="abc"))
+    assert repo.require("a").label == "abc"
+
+
+# Map operations (cases 1, 2 and 5); they need map CDT support on the server.
+
+
+class Basket(Model, namespace="test", set_name="baskets"):
+    basket_id: Annotated[int, Key()]
+    items: dict[str, int] = Field(default_factory=dict)
+    prices: dict[str, float] = Field(default_factory=dict)
+    hist: dict[int, int] = Field(default_factory=dict)
+    last: float = 0.0
+
+
+B: Any = Basket
+NEEDS_MAPS = pytest.mark.xfail(
+    reason="the server answers map operations with result code 16 (unsupported)",
+    raises=ServerError,
+    strict=False,
+)
+
+
+@pytest.fixture
+def baskets(
+    aerospike_client: aerospike_py.Client, aerospike_set: str
+) -> Repository[Basket]:
+    return Repository(Basket, aerospike_client, set_name=aerospike_set)
+
+
+@NEEDS_MAPS
+@pytest.mark.parametrize(
+    ("items", "expected"),
+    [
+        pytest.param({}, (0, None), id="empty"),
+        pytest.param({"apple": 3, "pear": 1}, (2, 3), id="two"),
+    ],
+)
+def test_two_map_reads_on_one_bin_keep_separate_results(
+    baskets: Repository[Basket], items: dict[str, int], expected: tuple[Any, Any]
+) -> None:
+    baskets.insert(Basket(basket_id=1, items=items))
+    size, apple = B.items.size(), B.items.get_by_key("apple")
+    result = baskets.operate(1, size, apple)
+    assert (result[size], result[apple]) == expected
+
+
+@NEEDS_MAPS
+def test_float_map_values_are_floats_for_value_ranges(
+    baskets: Repository[Basket], aerospike_client: aerospike_py.Client
+) -> None:
+    baskets.insert(Basket(basket_id=1, prices={"a": 1.0, "b": 2.0, "c": 3.0}, last=2))
+    stored = aerospike_client.get((baskets.namespace, baskets.set_name, 1)).bins
+    assert (stored["last"], type(stored["last"])) == (2.0, float)
+    keys = B.prices.keys_by_value_range(2.0, 2.9)
+    assert baskets.operate(1, keys)[keys] == ["b"]
+
+
+@NEEDS_MAPS
+def test_integer_map_key_lookup(baskets: Repository[Basket]) -> None:
+    baskets.insert(Basket(basket_id=1, hist={1: 10, 2: 20}))
+    ten = B.hist.get_by_key(1)
+    assert baskets.operate(1, ten)[ten] == 10
