@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, Final
 
 import aerospike_py
 
@@ -21,18 +21,15 @@ from aerorepo.exceptions import AerorepoError
 
 logger = logging.getLogger(__name__)
 
+#: Loggers of aerospike-py and its Rust core, quieter than aerorepo's own.
+CLIENT_LOGGERS: Final = ("aerospike_py", "_aerospike", "aerospike_core")
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the process exit status."""
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=args.log_level, format="%(asctime)s %(levelname)s %(message)s"
-    )
-    # The client logs each connection at INFO; keep the job's output to its own lines.
-    logging.getLogger("aerospike_py").setLevel(
-        max(logging.WARNING, logging.getLogger().level)
-    )
+    _configure_logging(args.log_level or args.default_log_level)
     try:
         return int(args.handler(args))
     except KeyboardInterrupt:
@@ -42,10 +39,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    # The client logs each connection and runtime start at INFO; keep them for DEBUG.
+    quiet = max(logging.WARNING, logging.getLogger().level)
+    for name in CLIENT_LOGGERS:
+        logging.getLogger(name).setLevel(quiet)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="aerorepo", description=__doc__)
     parser.add_argument(
-        "--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING"]
+        "--log-level",
+        choices=["DEBUG", "INFO", "WARNING"],
+        help="log level (default: INFO for serve, WARNING for demo)",
     )
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
@@ -73,7 +82,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="allow binding a non-loopback address (the server has no authentication)",
     )
-    serve.set_defaults(handler=_serve)
+    serve.set_defaults(handler=_serve, default_log_level="INFO")
 
     demo = commands.add_parser("demo", help="run a demonstration job")
     jobs = demo.add_subparsers(required=True, metavar="JOB")
@@ -84,7 +93,7 @@ def _parser() -> argparse.ArgumentParser:
     flights.add_argument(
         "--no-progress", action="store_true", help="hide the progress bars"
     )
-    flights.set_defaults(handler=_demo_flights)
+    flights.set_defaults(handler=_demo_flights, default_log_level="WARNING")
     return parser
 
 

@@ -183,10 +183,12 @@ def _raise_too_wide(
 class Columns:
     """Columns of a batch read, one row per requested key, in request order.
 
-    `cols["dep_delay"]` is a NumPy array. Columns of fields that admit None are
-    `numpy.ma.MaskedArray`s whose mask is True where the record is missing or the
-    bin is absent (a stored 0 is not masked). Other columns are plain arrays whose
-    rows for missing records hold zeros: use `found` (or `mask(name)`) to skip them.
+    `cols["dep_delay"]` is a `numpy.ma.MaskedArray` whose mask is True where the
+    record is missing or the bin is absent, so no absent value ever reads as 0: a
+    stored 0 is not masked. NumPy's masked reductions (`mean`, `sum`, ...) leave
+    masked rows out. `.data` gives the raw array (zeros under the mask), and
+    `.filled(value)` a plain array with a value of your choice there. The key
+    column holds the keys as requested and is never masked.
 
     Attributes:
         found: bool array, True where the record exists.
@@ -235,14 +237,4 @@ class Columns:
 
     def mask(self, name: str) -> npt.NDArray[np.bool_]:
         """Return a bool array that is True where column `name` holds no value."""
-        column = self[name]
-        if isinstance(column, np.ma.MaskedArray):
-            return np.ma.getmaskarray(column)
-        return ~self.found
-
-    def to_masked(self, name: str) -> np.ma.MaskedArray[Any, Any]:
-        """Return column `name` as a masked array (missing records masked)."""
-        column = self[name]
-        if isinstance(column, np.ma.MaskedArray):
-            return column
-        return np.ma.MaskedArray(column, mask=~self.found)
+        return np.ma.getmaskarray(self[name])

@@ -760,11 +760,8 @@ class _ColumnReader:
         self._specs = specs
         self._dtype = read_dtype(specs)
         self._bins = [spec.bin_name for spec in specs]
-        self._nullable = [spec for spec in specs if spec.nullable]
         self._raw = np.zeros(rows, dtype=self._dtype)
-        self._present = {
-            spec.bin_name: np.zeros(rows, dtype=bool) for spec in self._nullable
-        }
+        self._present = {spec.bin_name: np.zeros(rows, dtype=bool) for spec in specs}
         self._codes = np.zeros(rows, dtype=np.int32)
         self._meta = np.zeros(rows, dtype=[("gen", "<u4"), ("ttl", "<u4")])
 
@@ -775,13 +772,12 @@ class _ColumnReader:
         with translated_errors(self._repo._context("read_columns")):
             handle = self._repo.client.batch_read(aero_keys, bins=self._bins)
             filled = handle.to_numpy(self._dtype)
-            rows = handle.to_list() if self._nullable else None
+            rows = handle.to_list()
 
         self._raw[start:end] = filled.batch_records
         self._codes[start:end] = filled.result_codes
         self._meta[start:end] = filled.meta
-        if rows is not None:
-            self._mark_present(start, rows)
+        self._mark_present(start, rows)
 
     def _mark_present(self, start: int, rows: list[dict[str, Any] | None]) -> None:
         # Missing records are masked through the result codes; C-level iteration
@@ -801,11 +797,8 @@ class _ColumnReader:
         for spec in self._specs:
             path = f"{self._repo.model.__name__}.{spec.field_name}"
             column = to_column(spec, self._raw[spec.bin_name], path)
-            if spec.nullable:
-                column = np.ma.MaskedArray(
-                    column, mask=~(self._present[spec.bin_name] & found)
-                )
-            columns[spec.field_name] = column
+            present = self._present[spec.bin_name] & found
+            columns[spec.field_name] = np.ma.MaskedArray(column, mask=~present)
         ttls = self._meta["ttl"].astype(np.int64)
         ttls[ttls == _SERVER_NEVER_EXPIRE] = -1
         return Columns(columns, self._codes, self._meta["gen"].copy(), ttls)

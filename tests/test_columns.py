@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
 import aerospike_py
 import numpy as np
@@ -70,7 +70,7 @@ def test_missing_records_and_absent_bins_are_masked_but_stored_zeros_are_not(
     assert cols["seats"].tolist() == [0, None, None, 180]
     assert cols["tailnum"].tolist() == ["", None, None, "N123"]
     assert cols.mask("dep_delay").tolist() == [False, True, True, False]
-    assert cols["carrier"].tolist() == ["UA", "AA", "", "B6"]
+    assert cols["carrier"].tolist() == ["UA", "AA", None, "B6"]
     assert cols.mask("carrier").tolist() == [False, False, True, False]
     assert float(cols["dep_delay"].mean()) == pytest.approx(-2.25)
 
@@ -150,10 +150,25 @@ def test_read_columns_is_chunked_and_keeps_order(
     keys = [9, 11, *range(9)]
     cols: Columns = repo.read_columns(keys)
     assert cols["seats"].tolist() == [9, None, *range(9)]
-    assert cols.to_masked("carrier").mask.tolist() == [False, True] + [False] * 9
+    assert cols.mask("carrier").tolist() == [False, True] + [False] * 9
 
 
 def test_empty_key_list_gives_empty_columns(repo: Repository[Flight]) -> None:
     cols = repo.read_columns([])
     assert len(cols) == 0
     assert cols["dep_delay"].shape == (0,)
+
+
+def test_required_bin_absent_from_a_stored_record_is_masked_not_zero(
+    repo: Repository[Flight], aerospike_client: Any
+) -> None:
+    # Written by a plain client (or an older schema): no "seats" and no "carrier".
+    aerospike_client.put(repo.key(7), {"dep_delay": 1.5})
+    repo.upsert(Flight(flight_id=8, carrier="UA", seats=0))
+
+    cols = repo.read_columns([7, 8])
+
+    assert cols.found.tolist() == [True, True]
+    assert cols["seats"].tolist() == [None, 0]
+    assert cols["carrier"].tolist() == [None, "UA"]
+    assert cols["dep_delay"].tolist() == [1.5, None]

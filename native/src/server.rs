@@ -98,7 +98,7 @@ impl Server {
             .name("aerorepo-accept".to_owned())
             .spawn(move || accept_loop(&accept_shared, &accept_listener))
             .map_err(|e| StartError::Bind(format!("cannot start the accept thread: {e}")))?;
-        log::info!(target: LOG_TARGET, "embedded server listening on {addr}");
+        log::debug!(target: LOG_TARGET, "embedded server listening on {addr}");
         Ok(Self { shared, listener, addr, acceptor: Some(acceptor) })
     }
 
@@ -124,7 +124,7 @@ impl Server {
     pub fn stop(&mut self) {
         if self.is_running() {
             self.shut_down(true);
-            log::info!(target: LOG_TARGET, "embedded server on {} stopped", self.addr);
+            log::debug!(target: LOG_TARGET, "embedded server on {} stopped", self.addr);
         }
     }
 
