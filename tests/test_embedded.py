@@ -209,8 +209,6 @@ def test_second_namespace_is_served(server):
 UNSUPPORTED = pytest.mark.parametrize(
     "call",
     [
-        lambda c, k: c.operate(k, [{"op": 1001, "bin": "l", "val": 3}]),
-        lambda c, k: c.operate(k, [{"op": 2002, "bin": "m", "map_key": "a", "val": 1}]),
         lambda c, k: c.apply(k, "module", "function", [1]),
         lambda c, k: c.get(
             k,
@@ -221,7 +219,7 @@ UNSUPPORTED = pytest.mark.parametrize(
             },
         ),
     ],
-    ids=["list-op", "map-op", "udf", "filter-expression"],
+    ids=["udf", "filter-expression"],
 )
 
 

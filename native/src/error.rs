@@ -30,8 +30,14 @@ pub enum ResultCode {
     InvalidNamespace = 20,
     /// A bin name is longer than 15 bytes.
     BinNameTooLong = 21,
+    /// A map element that a list or map op requires is missing (update-only writes).
+    ElementNotFound = 23,
+    /// A list or map element already exists (create-only or add-unique writes).
+    ElementExists = 24,
     /// The request needs the Enterprise Edition (durable deletes).
     EnterpriseOnly = 25,
+    /// A list or map op does not apply (index out of range, op not allowed on the order).
+    OpNotApplicable = 26,
     /// A query names a secondary index that does not exist (none ever does here).
     IndexNotFound = 201,
 }

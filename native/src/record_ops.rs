@@ -214,12 +214,22 @@ fn read(rec: &Record, req: &RecordRequest<'_, '_>, entries: &mut Entries<'_>) ->
         return Err(ResultCode::ParameterError);
     }
     for o in req.ops {
-        read_op(&rec.bins, o, req.respond_all(), entries)?;
+        read_op(&rec.bins, o, Path::Read { respond_all: req.respond_all() }, entries)?;
     }
     Ok(meta)
 }
 
-fn read_op(bins: &[Bin], o: &Op<'_>, respond_all: bool, out: &mut Entries<'_>) -> OpResult<()> {
+/// Which path a read op runs in: it decides when an op without a result gets an entry.
+#[derive(Clone, Copy)]
+enum Path {
+    /// Read-only request: an entry only for a result, or a NULL one with `RESPOND_ALL_OPS`.
+    Read { respond_all: bool },
+    /// Request with writes: a CDT read of an existing bin always gets an entry.
+    Write { respond_all: bool },
+}
+
+fn read_op(bins: &[Bin], o: &Op<'_>, path: Path, out: &mut Entries<'_>) -> OpResult<()> {
+    let (Path::Read { respond_all } | Path::Write { respond_all }) = path;
     match o.op {
         op::READ if o.name.is_empty() => out.push_bins(bins),
         op::READ => match find_bin(bins, o.name) {
@@ -229,9 +239,10 @@ fn read_op(bins: &[Bin], o: &Op<'_>, respond_all: bool, out: &mut Entries<'_>) -
         },
         op::CDT_READ => {
             let bin = find_bin(bins, o.name).map(|b| &b.value);
+            let always = matches!(path, Path::Write { .. }) && bin.is_some();
             match cdt::read(bin, o.value)? {
                 Some(v) => out.push_value(o.op, o.name, &v),
-                None if respond_all => out.push_null(o.op, o.name),
+                None if respond_all || always => out.push_null(o.op, o.name),
                 None => Ok(()),
             }
         }
@@ -397,7 +408,7 @@ fn apply_op(
     entries: &mut Entries<'_>,
 ) -> OpResult<()> {
     match o.op {
-        op::READ | op::CDT_READ => read_op(bins, o, respond_all, entries),
+        op::READ | op::CDT_READ => read_op(bins, o, Path::Write { respond_all }, entries),
         op::WRITE => {
             set_bin(bins, o.name, Value::from_particle(o.particle, o.value)?)?;
             null_entry(entries, o, respond_all)

@@ -337,11 +337,37 @@ fn oversized_replies_are_refused() {
 }
 
 #[test]
-fn cdt_ops_are_unsupported_for_now() {
+fn cdt_append_creates_the_list_and_answers_its_size() {
     let f = Fixture::new();
     let list =
         Op { op: op::CDT_MODIFY, particle: particle::BLOB, name: b"l", value: &[0x93, 1, 1, 0] };
-    assert_eq!(f.write(&[list]).rc, 16);
+    let reply = f.write(&[list]);
+    assert_eq!((reply.rc, reply.ops.len()), (0, 1));
+    assert_eq!(reply.ops[0].3, 1i64.to_be_bytes());
+    assert_eq!(f.get().ops[0].3, [0x91, 0x01]);
+}
+
+#[test]
+fn cdt_read_in_a_write_gets_an_entry_even_without_a_result() {
+    let f = Fixture::new();
+    let map = [0x81, 0xa2, 0x03, b'a', 0x01];
+    f.write(&[Op { op: op::WRITE, particle: particle::MAP, name: b"m", value: &map }]);
+    // map get_by_key "z" with return type value finds nothing.
+    let get = [0x93, 0x61, 0x07, 0xa2, 0x03, b'z'];
+    let read = Op { op: op::CDT_READ, particle: particle::BLOB, name: b"m", value: &get };
+    let reply = f.write(&[int_op(op::WRITE, b"n", &ONE), read]);
+    assert_eq!(reply.ops, [(op::CDT_READ, particle::NULL, b"m".to_vec(), vec![])]);
+    let missing = Op { name: b"x", ..read };
+    assert!(f.write(&[int_op(op::WRITE, b"n", &ONE), missing]).ops.is_empty());
+}
+
+#[test]
+fn cdt_op_on_a_bin_of_another_type_is_12() {
+    let f = Fixture::new();
+    f.write(&[int_op(op::WRITE, b"l", &ONE)]);
+    let append =
+        Op { op: op::CDT_MODIFY, particle: particle::BLOB, name: b"l", value: &[0x93, 1, 1, 0] };
+    assert_eq!(f.write(&[append]).rc, 12);
 }
 
 #[test]
