@@ -16,8 +16,15 @@ class Server:
 
     It starts serving on background threads as soon as it is constructed and keeps all
     records in memory. There is no authentication, so it listens on loopback unless
-    ``allow_non_loopback`` is set. Idle connections are never closed; a peer that stops
-    for 30 seconds in the middle of sending a request is disconnected.
+    ``allow_non_loopback`` is set. Idle connections are never closed unless
+    ``idle_timeout`` is set; a peer that has not sent a whole request within
+    ``frame_timeout`` seconds of its first byte is disconnected.
+
+    Every value is checked before it is stored, so anything stored can be read back
+    by aerospike-py: malformed lists and maps are refused with result code 1 (as a
+    real server does), malformed GeoJSON with 160, and values the client could not
+    read (unknown or legacy particle types, strings that are not UTF-8, nesting
+    deeper than 64 levels, user keys other than integer, string or blob) with 4.
 
     Args:
         host: IP address to listen on (``"localhost"`` means ``127.0.0.1``).
@@ -35,9 +42,18 @@ class Server:
         max_frame_bytes: Largest request body in bytes (default 128 MiB, above the
             client's 120 MiB buffer limit); a larger frame gets result code 4 and
             the connection is closed, before anything is allocated for it.
-        max_connections: Open connections beyond this many (default 1024) are
-            closed as soon as they are accepted.
+        max_connections: Open connections beyond this many (default 15,000, a real
+            server's ``proto-fd-max`` default) are closed as soon as they are
+            accepted. At start the open-file soft limit is raised (up to the hard
+            limit) to fit them plus 64 spare descriptors; if it cannot be, the cap is
+            lowered to what fits and one WARNING is logged.
         allow_non_loopback: Permit a non-loopback ``host``.
+        frame_timeout: Seconds (above 0, default 30) for a whole request, header
+            and body, to arrive once its first byte has; slower peers are
+            disconnected however they pace their bytes.
+        idle_timeout: Seconds (above 0) a connection may wait between requests
+            before it is closed; None (the default) keeps idle connections open,
+            as aerospike-py expects (it does not retry writes on a closed one).
 
     Raises:
         ServerError: A setting is out of range or the address cannot be bound.
@@ -53,8 +69,10 @@ class Server:
         default_ttl: int | Mapping[str, int] = 0,
         max_record_size: int = 1048576,
         max_frame_bytes: int = 134217728,
-        max_connections: int = 1024,
+        max_connections: int = 15000,
         allow_non_loopback: bool = False,
+        frame_timeout: float = 30.0,
+        idle_timeout: float | None = None,
     ) -> Self: ...
     @property
     def port(self) -> int:

@@ -370,11 +370,11 @@ def test_write_with_bad_particle_is_parameter_error(raw):
     assert result_code_of(read_reply(raw)[1]) == 4
     op = (
         struct.pack(">IBBBB", 4 + 1 + 1, 2, 20, 0, 1) + b"a" + b"\x80"
-    )  # list that is a map
+    )  # list that is a map: a real server's list_from_wire answers 1
     raw.sendall(
         single_record(0, 1, [field(0, b"test"), field(4, bytes(20))], op, n_ops=1)
     )
-    assert result_code_of(read_reply(raw)[1]) == 4
+    assert result_code_of(read_reply(raw)[1]) == 1
 
 
 def batch_message(payload: bytes) -> bytes:
@@ -486,6 +486,296 @@ def test_pipelined_requests_are_answered_in_order(raw):
     kind, body = read_reply(raw)
     assert kind == 1
     assert body.startswith(b"node\tBB9")
+
+
+# -- values are checked before they are stored ------------------------------------------
+
+BAD_SET = b"badvals"
+
+
+def write_op(particle: int, value: bytes, op: int = 2, name: bytes = b"v") -> bytes:
+    return (
+        struct.pack(">IBBBB", 4 + len(name) + len(value), op, particle, 0, len(name))
+        + name
+        + value
+    )
+
+
+def put_raw(
+    sock, ops: list[bytes], key: bytes | None = None, digest: bytes = bytes(20)
+):
+    fields = [field(0, b"test"), field(1, BAD_SET), field(4, digest)]
+    if key is not None:
+        fields.append(field(2, key))
+    sock.sendall(single_record(0, 1, fields, b"".join(ops), n_ops=len(ops)))
+    return result_code_of(read_reply(sock)[1])
+
+
+def assert_set_reads_back(server: EmbeddedServer) -> None:
+    """Every record of BAD_SET can be read by the real client (get and scan)."""
+    client = server.connect()
+    try:
+        for record in client.query("test", BAD_SET.decode()).results():
+            assert record.bins is not None
+    finally:
+        client.close()
+
+
+def nested_list(levels: int) -> bytes:
+    return b"\x91" * (levels - 1) + b"\x90"
+
+
+@pytest.mark.parametrize(
+    ("particle", "value", "code"),
+    [
+        (20, b"\x9f\x01", 1),
+        (20, b"\xdd\xff\xff\xff\xff\x01", 1),
+        (19, b"\xdf\xff\xff\xff\xff\x01\x01", 1),
+        (20, nested_list(100_000), 4),
+        (20, nested_list(66), 4),
+        (19, b"\x81\xcb" + struct.pack(">d", 1.5) + b"\x01", 1),
+        (19, b"\x81\xc3\x01", 1),
+        (20, b"\x91\xd4\xff\x01", 1),
+        (20, b"\x91\xa0", 4),
+        (20, b"\x91\xa2\x09x", 4),
+        (20, b"\x91\xa2\x03\xff", 4),
+        (23, b"garbage", 160),
+        (23, b"\x00\x00\x09{}", 160),
+        (3, b"\xff\xfe", 4),
+        (99, b"x", 4),
+        (7, b"x", 4),
+        (16, b"x", 4),
+    ],
+    ids=[
+        "list-claims-15-items",
+        "list-count-2^32-1",
+        "map-count-2^32-1",
+        "list-100000-deep",
+        "list-66-deep",
+        "map-float-key",
+        "map-bool-key",
+        "list-holding-infinity",
+        "zero-length-msgpack-string",
+        "unknown-string-type-byte",
+        "msgpack-string-not-utf8",
+        "geojson-garbage",
+        "geojson-cells-overrun",
+        "string-not-utf8",
+        "particle-99",
+        "legacy-java-blob",
+        "vector",
+    ],
+)
+def test_unreadable_values_are_refused_on_write(server, raw, particle, value, code):
+    assert put_raw(raw, [write_op(particle, value)]) == code
+    assert put_raw(raw, [write_op(1, bytes(8))]) == 0
+    assert_set_reads_back(server)
+
+
+def test_deepest_values_the_client_writes_are_stored_and_read_back(server, raw):
+    assert put_raw(raw, [write_op(20, nested_list(65))]) == 0
+    client = server.connect()
+    try:
+        (record,) = client.query("test", BAD_SET.decode()).results()
+        value, depth = record.bins["v"], 1
+        while value:
+            value, depth = value[0], depth + 1
+        assert depth == 65
+    finally:
+        client.close()
+
+
+@pytest.mark.parametrize(
+    ("key", "code"),
+    [
+        (b"\x63abc", 4),
+        (b"\x14\x90", 4),
+        (b"", 16),
+        (b"\x01\x00\x07", 16),
+        (b"\x03\xff", 4),
+    ],
+    ids=["particle-99", "list-key", "empty", "short-int", "string-not-utf8"],
+)
+def test_bad_user_keys_are_refused(server, raw, key, code):
+    assert put_raw(raw, [write_op(1, bytes(8))], key=key) == code
+    assert put_raw(raw, [write_op(1, bytes(8))], key=b"\x03ok") == 0
+    assert_set_reads_back(server)
+
+
+@pytest.mark.parametrize(
+    ("op", "particle"),
+    [(5, 7), (9, 11), (10, 99), (5, 16)],
+    ids=["incr-java-blob", "append-erlang-blob", "prepend-99", "incr-vector"],
+)
+def test_modify_operands_of_unreadable_types_are_refused(server, raw, op, particle):
+    assert put_raw(raw, [write_op(particle, b"abcdefgh", op=op)]) == 4
+    assert_set_reads_back(server)
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"\x94\x01\x9f\x01\x00\x00",  # list append of a list claiming 15 items
+        b"\x94\x01\x91\xa0\x00\x00",  # list append of a zero-length string
+        b"\x94\x01" + nested_list(70) + b"\x00\x00",  # list append, too deep
+        b"\x94\x43\xcb" + struct.pack(">d", 1.5) + b"\x01\x00",  # map put, float key
+        b"\x93\x44\x81\xc3\x01\x00",  # map put_items, bool key
+        b"\x94\x01\xd4\xff\x01\x00\x00",  # list append of Infinity
+    ],
+    ids=[
+        "append-truncated",
+        "append-empty-str",
+        "append-deep",
+        "map-put-float-key",
+        "put-items-bool-key",
+        "append-infinity",
+    ],
+)
+def test_cdt_modify_with_unreadable_values_is_refused(server, raw, payload):
+    assert put_raw(raw, [write_op(4, payload, op=4)]) == 4
+    assert_set_reads_back(server)
+
+
+def batch_write_row(index: int, digest: bytes, ops: list[bytes]) -> bytes:
+    row = (
+        struct.pack(">I", index) + digest + bytes([0x0E, 0, 0x81, 0, 0, 0, 0, 0, 0, 0])
+    )
+    row += struct.pack(">HH", 2, len(ops)) + field(0, b"test") + field(1, BAD_SET)
+    return row + b"".join(ops)
+
+
+def test_batch_rows_with_unreadable_values_are_refused(server, raw):
+    rows = [
+        batch_write_row(0, b"\x01" * 20, [write_op(20, b"\x9f\x01")]),
+        batch_write_row(1, b"\x02" * 20, [write_op(1, bytes(8))]),
+        batch_write_row(2, b"\x03" * 20, [write_op(99, b"x")]),
+        batch_write_row(
+            3, b"\x04" * 20, [write_op(4, b"\x94\x01\x91\xa0\x00\x00", op=4)]
+        ),
+    ]
+    raw.sendall(batch_message(struct.pack(">IB", len(rows), 0x0D) + b"".join(rows)))
+    kind, body = read_reply(raw)
+    codes = []
+    while body:
+        header = HEADER.unpack_from(body)
+        if header[3] & 0x01:
+            break
+        codes.append((header[8], header[5]))
+        body = body[22:]
+        for _ in range(header[10]):  # op entries (RESPOND_ALL_OPS)
+            body = body[4 + struct.unpack_from(">I", body)[0] :]
+    assert codes == [(0, 1), (1, 0), (2, 4), (3, 4)]
+    assert_set_reads_back(server)
+
+
+# -- untrusted framing: every length is checked against the data -----------------------
+
+
+def scan_message(*extra_fields: bytes) -> bytes:
+    fields = [field(0, b"test"), *extra_fields]
+    return proto(3, as_msg(0x01, 0, len(fields), 0, b"".join(fields)))
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [field(12, bytes(21)), field(11, struct.pack("<H", 4096)), field(13, b"\x01\x02")],
+    ids=["digest-array-21-bytes", "partition-4096", "max-records-2-bytes"],
+)
+def test_malformed_scan_fields_fail_with_4(server, raw, extra):
+    raw.sendall(scan_message(extra))
+    kind, reply = read_reply(raw)
+    assert (kind, reply[3] & 1, result_code_of(reply)) == (3, 1, 4)
+    assert_still_serves(server)
+
+
+@pytest.mark.parametrize(
+    "row_tail",
+    [
+        struct.pack(">HH", 1, 0) + struct.pack(">IB", 50, 0) + b"test",
+        struct.pack(">HH", 1, 1)
+        + field(0, b"test")
+        + struct.pack(">IBBBB", 90, 2, 1, 0, 1),
+        struct.pack(">HH", 0xFFFF, 0xFFFF),
+    ],
+    ids=["field-overruns-row", "op-overruns-row", "huge-field-and-op-counts"],
+)
+def test_batch_rows_that_overrun_the_payload_fail_with_4(server, raw, row_tail):
+    row = struct.pack(">I", 0) + bytes(20) + bytes([0x0E, 0, 0x81, 0, 0, 0, 0, 0, 0, 0])
+    raw.sendall(batch_message(struct.pack(">IB", 1, 0x0D) + row + row_tail))
+    kind, reply = read_reply(raw)
+    assert (kind, len(reply), reply[3] & 1, result_code_of(reply)) == (3, 22, 1, 4)
+    assert_still_serves(server)
+
+
+def test_odd_info_bodies_are_answered(server, raw):
+    raw.sendall(proto(1, b"\xff\xfe\n" + b"x" * 200_000 + b"\n\n\nbuild"))
+    kind, body = read_reply(raw)
+    lines = body.split(b"\n")
+    assert kind == 1
+    assert lines[0] == b"\xff\xfe\tERROR:4:unrecognized command"
+    assert lines[2] == b"build\t8.1.0.3"
+    assert_still_serves(server)
+
+
+# -- connection limits and timeouts ----------------------------------------------------
+
+
+def test_a_trickled_frame_is_closed_at_the_total_deadline():
+    with EmbeddedServer(frame_timeout=1.0) as srv:
+        slow = socket.create_connection((srv.host, srv.port), timeout=5)
+        idle = socket.create_connection((srv.host, srv.port), timeout=5)
+        slow.sendall(b"\x02\x01" + (256).to_bytes(6, "big"))
+        started = time.monotonic()
+        try:
+            for _ in range(
+                30
+            ):  # one byte every 0.2 s: each read is quick, the frame is not
+                time.sleep(0.2)
+                slow.sendall(b"x")
+        except OSError:
+            pass
+        assert is_closed(slow)
+        assert time.monotonic() - started < 4
+        idle.sendall(proto(1, b"build\n"))
+        assert read_reply(idle) == (1, b"build\t8.1.0.3\n")
+        slow.close()
+        idle.close()
+
+
+def test_idle_timeout_is_off_by_default_and_closes_when_set():
+    with EmbeddedServer(idle_timeout=0.3) as srv:
+        sock = socket.create_connection((srv.host, srv.port), timeout=5)
+        time.sleep(0.6)
+        assert is_closed(sock)
+        sock.close()
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"frame_timeout": 0},
+        {"frame_timeout": -1.0},
+        {"idle_timeout": 0.0},
+        {"frame_timeout": float("nan")},
+    ],
+    ids=["zero-frame", "negative-frame", "zero-idle", "nan-frame"],
+)
+def test_bad_timeouts_are_refused(kwargs):
+    with pytest.raises(EmbeddedServerError, match="timeout"):
+        EmbeddedServer(**kwargs).start()
+
+
+def test_many_idle_sockets_leave_room_for_a_client():
+    with EmbeddedServer() as srv:
+        socks = [
+            socket.create_connection((srv.host, srv.port), timeout=5)
+            for _ in range(1100)
+        ]
+        try:
+            assert_still_serves(srv)
+        finally:
+            for sock in socks:
+                sock.close()
 
 
 # -- pytest plugin -----------------------------------------------------------------------

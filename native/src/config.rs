@@ -11,11 +11,12 @@ use crate::error::StartError;
 /// legitimate request is larger; anything above this is refused before any allocation.
 pub const DEFAULT_MAX_FRAME_BYTES: u64 = 128 * 1024 * 1024;
 
-/// Default cap on simultaneously open client connections.
+/// Default cap on simultaneously open client connections: 15,000, the default
+/// `proto-fd-max` of a real Aerospike server.
 ///
-/// The client opens at most 256 connections per node by default; this leaves room for
-/// several clients (tests, benchmarks) at once.
-pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+/// At start the process's open-file soft limit is raised (up to the hard limit) to fit
+/// it; if it cannot be, the cap is lowered to what fits and a warning is logged once.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 15_000;
 
 /// Default maximum record size in bytes (the CE default `max-record-size`, 1 MiB).
 pub const DEFAULT_MAX_RECORD_SIZE: usize = 1024 * 1024;
@@ -50,10 +51,14 @@ pub struct ServerConfig {
     pub max_frame_bytes: u64,
     /// Connections beyond this many are accepted and closed at once.
     pub max_connections: usize,
+    /// Closes a connection that has sent nothing for this long between requests;
+    /// `None` (the default) keeps idle connections open for ever, as clients expect.
+    pub idle_timeout: Option<Duration>,
     /// Permits binding an address other than loopback (there is no authentication).
     pub allow_non_loopback: bool,
-    /// Time allowed for the rest of a frame once its first bytes arrived; a peer that stalls
-    /// mid-frame longer is disconnected. Idle connections (between frames) never time out.
+    /// Time allowed for a whole frame (header and body) once its first byte arrived; a
+    /// peer that has not sent all of it by then is disconnected, however it paces its
+    /// bytes. Idle connections (between frames) are governed by `idle_timeout`.
     pub frame_timeout: Duration,
 }
 
@@ -69,6 +74,7 @@ impl Default for ServerConfig {
             max_record_size: DEFAULT_MAX_RECORD_SIZE,
             max_frame_bytes: DEFAULT_MAX_FRAME_BYTES,
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            idle_timeout: None,
             allow_non_loopback: false,
             frame_timeout: DEFAULT_FRAME_TIMEOUT,
         }
@@ -98,6 +104,11 @@ impl ServerConfig {
         }
         if self.frame_timeout.is_zero() {
             return Err(config_error("frame_timeout must be above zero".to_owned()));
+        }
+        if self.idle_timeout.is_some_and(|t| t.is_zero()) {
+            return Err(config_error(
+                "idle_timeout must be above zero; pass None to keep idle connections".to_owned(),
+            ));
         }
         if self.max_connections == 0 {
             return Err(config_error("max_connections must be at least 1".to_owned()));

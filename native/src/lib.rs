@@ -8,6 +8,7 @@ pub mod cdt;
 pub mod clock;
 pub mod config;
 pub mod error;
+pub mod fd_limit;
 pub mod frame;
 pub mod info;
 pub mod msg;
@@ -16,17 +17,20 @@ pub mod scan;
 pub mod server;
 pub mod store;
 pub mod stream;
+pub mod validate;
 pub mod value;
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::time::Duration;
 
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 
 use crate::config::{
-    ServerConfig, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_RECORD_SIZE,
+    ServerConfig, DEFAULT_FRAME_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_FRAME_BYTES,
+    DEFAULT_MAX_RECORD_SIZE,
 };
 use crate::error::StartError;
 
@@ -82,10 +86,12 @@ impl PyServer {
         max_frame_bytes = DEFAULT_MAX_FRAME_BYTES,
         max_connections = DEFAULT_MAX_CONNECTIONS,
         allow_non_loopback = false,
+        frame_timeout = DEFAULT_FRAME_TIMEOUT.as_secs_f64(),
+        idle_timeout = None,
     ))]
     #[pyo3(text_signature = "(host='127.0.0.1', port=0, namespaces=['test'], *, \
         cluster_name=None, default_ttl=0, max_record_size=1048576, max_frame_bytes=134217728, \
-        max_connections=1024, allow_non_loopback=False)")]
+        max_connections=15000, allow_non_loopback=False, frame_timeout=30.0, idle_timeout=None)")]
     #[allow(clippy::too_many_arguments)] // mirrors the Python keyword arguments one to one
     fn new(
         py: Python<'_>,
@@ -98,7 +104,11 @@ impl PyServer {
         max_frame_bytes: u64,
         max_connections: usize,
         allow_non_loopback: bool,
+        frame_timeout: f64,
+        idle_timeout: Option<f64>,
     ) -> PyResult<Self> {
+        let frame_timeout = seconds("frame_timeout", frame_timeout)?;
+        let idle_timeout = idle_timeout.map(|t| seconds("idle_timeout", t)).transpose()?;
         let config = ServerConfig {
             host,
             port,
@@ -110,7 +120,8 @@ impl PyServer {
             max_frame_bytes,
             max_connections,
             allow_non_loopback,
-            ..ServerConfig::default()
+            frame_timeout,
+            idle_timeout,
         };
         let server = py.detach(|| server::Server::start(config)).map_err(|e| to_py_error(&e))?;
         let addr = server.local_addr();
@@ -138,6 +149,16 @@ impl PyServer {
     fn __repr__(&self) -> String {
         let state = if self.is_running() { "running" } else { "stopped" };
         format!("Server(host={:?}, port={}, {state})", self.host, self.port)
+    }
+}
+
+/// Converts a timeout in seconds, refusing values that are not positive and finite.
+fn seconds(name: &str, secs: f64) -> PyResult<Duration> {
+    match Duration::try_from_secs_f64(secs) {
+        Ok(d) if !d.is_zero() => Ok(d),
+        _ => Err(ServerError::new_err(format!(
+            "{name} {secs} is not a positive number of seconds; pass e.g. 30.0"
+        ))),
     }
 }
 

@@ -12,6 +12,7 @@ use crate::msg::{
     MSG_HEADER_LEN,
 };
 use crate::store::{Digest, Namespace, PartitionMap, Record};
+use crate::validate;
 use crate::value::{particle, Bin, BinName, Value};
 
 /// TTL meaning "never expire".
@@ -347,6 +348,9 @@ fn validate_write_ops(req: &RecordRequest<'_, '_>) -> OpResult<()> {
     }
     if req.ops.iter().any(|o| o.name.len() > crate::msg::MAX_BIN_NAME_LEN) {
         return Err(ResultCode::BinNameTooLong);
+    }
+    if let Some(key) = req.key {
+        validate::check_key(key)?;
     }
     if req.is_replace() && req.ops.iter().any(is_merge_only) {
         return Err(ResultCode::ParameterError);

@@ -1,19 +1,20 @@
 //! TCP listener and per-connection request loop (one OS thread per connection).
 
 use std::collections::HashMap;
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::{self, JoinHandle};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use socket2::SockRef;
 
 use crate::clock::Clock;
 use crate::config::ServerConfig;
 use crate::error::{OpResult, ResultCode, StartError};
+use crate::fd_limit;
 use crate::frame::{self, read_frame, Frame, ProtoHeader, PROTO_HEADER_LEN};
 use crate::info::{self, InfoContext};
 use crate::msg::{field, info1, needs_unsupported_feature, parse_message, put_header};
@@ -45,6 +46,8 @@ struct Shared {
     clock: Arc<Clock>,
     node_id: String,
     port: u16,
+    /// `config.max_connections`, lowered if the open-file limit cannot fit it.
+    max_connections: usize,
     stopping: AtomicBool,
     next_conn: AtomicU64,
     conns: Mutex<ConnRegistry>,
@@ -59,6 +62,7 @@ impl Shared {
             node_id: format!("BB9{:08X}{:04X}", std::process::id(), port),
             port,
             clock: Arc::new(Clock::new()),
+            max_connections: config.max_connections,
             config,
             stopping: AtomicBool::new(false),
             next_conn: AtomicU64::new(0),
@@ -91,7 +95,9 @@ impl Server {
             ))
         })?;
         let addr = listener.local_addr().map_err(|e| StartError::Bind(e.to_string()))?;
-        let shared = Arc::new(Shared::new(config, addr.port()));
+        let mut shared = Shared::new(config, addr.port());
+        shared.max_connections = connection_cap(shared.config.max_connections);
+        let shared = Arc::new(shared);
         let accept_listener = listener.try_clone().map_err(|e| StartError::Bind(e.to_string()))?;
         let accept_shared = Arc::clone(&shared);
         let acceptor = thread::Builder::new()
@@ -159,6 +165,21 @@ impl Drop for Server {
     }
 }
 
+/// The connection cap that the open-file limit allows; warns once per process when it
+/// is below `wanted`.
+fn connection_cap(wanted: usize) -> usize {
+    static WARNED: AtomicBool = AtomicBool::new(false);
+    let fits = fd_limit::fit_connections(wanted);
+    if fits < wanted && !WARNED.swap(true, Ordering::Relaxed) {
+        log::warn!(
+            target: LOG_TARGET,
+            "max_connections {wanted} does not fit the open-file limit; serving at most \
+             {fits} connections (raise `ulimit -n` to allow more)"
+        );
+    }
+    fits
+}
+
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -186,7 +207,7 @@ fn admit(shared: &Arc<Shared>, stream: TcpStream) {
     if shared.stopping.load(Ordering::SeqCst) {
         return;
     }
-    if conns.len() >= shared.config.max_connections {
+    if conns.len() >= shared.max_connections {
         log::warn!(target: LOG_TARGET, "refusing connection: {} already open", conns.len());
         return;
     }
@@ -246,25 +267,53 @@ fn serve(shared: &Shared, stream: &TcpStream) {
 
 /// Reads the next frame.
 ///
-/// Waiting for a frame to start has no time limit, so idle connections stay open; once
-/// it has started, the rest must arrive within `frame_timeout` or the read fails.
+/// Waiting for a frame to start has no time limit unless `idle_timeout` is set, so idle
+/// connections stay open by default. Once its first byte has arrived, the whole frame
+/// (header and body) must arrive within `frame_timeout` in total, however the peer
+/// paces its bytes, or the read fails with `TimedOut` and the connection is closed.
 fn next_frame(
     shared: &Shared,
     reader: &mut BufReader<&TcpStream>,
     body: &mut Vec<u8>,
 ) -> io::Result<Frame> {
-    if reader.fill_buf()?.is_empty() {
-        return Ok(Frame::Closed);
+    let stream = *reader.get_ref();
+    if reader.buffer().is_empty() {
+        stream.set_read_timeout(shared.config.idle_timeout)?;
+        let started = reader.fill_buf().map(<[u8]>::is_empty);
+        stream.set_read_timeout(None)?;
+        if started? {
+            return Ok(Frame::Closed);
+        }
     }
     let limit = shared.config.max_frame_bytes;
     if is_whole_frame(reader.buffer()) {
         return read_frame(reader, body, limit);
     }
-    let stream = *reader.get_ref();
-    stream.set_read_timeout(Some(shared.config.frame_timeout))?;
-    let frame = read_frame(reader, body, limit);
+    let Some(deadline) = Instant::now().checked_add(shared.config.frame_timeout) else {
+        return read_frame(reader, body, limit);
+    };
+    let frame = read_frame(&mut DeadlineReader { inner: reader, deadline }, body, limit);
     stream.set_read_timeout(None)?;
     frame
+}
+
+/// Reads from a connection until a fixed instant, then fails with `TimedOut`.
+struct DeadlineReader<'r, 's> {
+    inner: &'r mut BufReader<&'s TcpStream>,
+    deadline: Instant,
+}
+
+impl Read for DeadlineReader<'_, '_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.inner.buffer().is_empty() {
+            let left = self.deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(io::ErrorKind::TimedOut.into());
+            }
+            self.inner.get_ref().set_read_timeout(Some(left))?;
+        }
+        self.inner.read(buf)
+    }
 }
 
 /// Whether `buf` starts with a complete frame (header and body).
@@ -391,8 +440,6 @@ fn target<'s>(store: &'s Store, msg: &Message<'_>) -> OpResult<(&'s Namespace, D
 
 #[cfg(test)]
 mod tests {
-    use std::io::Read;
-
     use super::*;
 
     /// Proto type that makes a handler panic, compiled into tests only.
@@ -515,6 +562,43 @@ mod tests {
         let mut head = [0u8; 8];
         idle.read_exact(&mut head).unwrap();
         assert_eq!(head[1], frame::TYPE_INFO);
+    }
+
+    /// A peer trickling one byte at a time, each within the per-read limit that the
+    /// old code used, is still cut off once the whole frame is overdue.
+    #[test]
+    fn a_trickled_frame_is_closed_at_the_total_deadline() {
+        let config =
+            ServerConfig { frame_timeout: Duration::from_millis(400), ..ServerConfig::default() };
+        let server = Server::start(config).unwrap();
+        let mut slow = TcpStream::connect(server.local_addr()).unwrap();
+        slow.write_all(&frame::encode_header(frame::TYPE_INFO, 256)).unwrap();
+        let started = Instant::now();
+        let closed = (0..40).any(|_| {
+            thread::sleep(Duration::from_millis(100));
+            slow.write_all(b"x").is_err()
+        });
+        slow.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let mut buf = [0u8; 1];
+        let eof = slow.read(&mut buf).map_or(true, |n| n == 0);
+        assert!(closed || eof, "connection still open");
+        assert!(started.elapsed() < Duration::from_secs(3));
+    }
+
+    #[test]
+    fn idle_timeout_closes_silent_connections_only_when_set() {
+        let config = ServerConfig {
+            idle_timeout: Some(Duration::from_millis(200)),
+            ..ServerConfig::default()
+        };
+        let server = Server::start(config).unwrap();
+        let mut idle = TcpStream::connect(server.local_addr()).unwrap();
+        idle.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let mut buf = [0u8; 1];
+        assert_eq!(idle.read(&mut buf).unwrap_or(0), 0, "idle connection closed");
+        assert!(ServerConfig { idle_timeout: Some(Duration::ZERO), ..ServerConfig::default() }
+            .validate()
+            .is_err());
     }
 
     #[test]

@@ -4,6 +4,7 @@ use smallvec::SmallVec;
 
 use crate::error::{OpResult, ResultCode};
 use crate::msg::MAX_BIN_NAME_LEN;
+use crate::validate;
 
 /// Particle types the server stores and sends.
 pub mod particle {
@@ -64,10 +65,17 @@ pub enum Value {
 impl Value {
     /// Decodes a particle; `Ok(None)` for NULL.
     ///
+    /// Every value that enters the store comes through here (WRITE values, INCR,
+    /// APPEND and PREPEND operands), and is checked by [`validate::check_particle`].
+    ///
     /// # Errors
-    /// `ParameterError` for unknown particle types, wrong fixed sizes, or a list/map that
-    /// does not start with the matching msgpack marker (the client would panic on it).
+    /// `ParameterError` for wrong fixed sizes and for particle types aerospike-py cannot
+    /// read back: unknown ones (a real server also answers 4) and the legacy language
+    /// blobs 7-12 and vector 16 (a real server stores those; the client panics on
+    /// them). Malformed lists and maps give 1, malformed GeoJSON 160, non-UTF-8
+    /// strings 4 (see the `validate` module).
     pub fn from_particle(kind: u8, bytes: &[u8]) -> OpResult<Option<Self>> {
+        validate::check_particle(kind, bytes)?;
         let value = match kind {
             particle::NULL => return Ok(None),
             particle::INTEGER => Self::Int(i64::from_be_bytes(fixed8(bytes)?)),
@@ -79,9 +87,9 @@ impl Value {
                 _ => return Err(ResultCode::ParameterError),
             },
             particle::HLL => Self::Hll(Bytes::from_slice(bytes)),
-            particle::MAP if is_msgpack_map(bytes) => Self::Map(Bytes::from_slice(bytes)),
-            particle::LIST if is_msgpack_array(bytes) => Self::List(Bytes::from_slice(bytes)),
-            particle::GEOJSON if bytes.len() >= 3 => Self::GeoJson(Bytes::from_slice(bytes)),
+            particle::MAP => Self::Map(Bytes::from_slice(bytes)),
+            particle::LIST => Self::List(Bytes::from_slice(bytes)),
+            particle::GEOJSON => Self::GeoJson(Bytes::from_slice(bytes)),
             _ => return Err(ResultCode::ParameterError),
         };
         Ok(Some(value))
@@ -136,14 +144,6 @@ impl Value {
 
 fn fixed8(bytes: &[u8]) -> OpResult<[u8; 8]> {
     bytes.try_into().map_err(|_| ResultCode::ParameterError)
-}
-
-fn is_msgpack_map(bytes: &[u8]) -> bool {
-    matches!(bytes.first(), Some(0x80..=0x8f | 0xde | 0xdf))
-}
-
-fn is_msgpack_array(bytes: &[u8]) -> bool {
-    matches!(bytes.first(), Some(0x90..=0x9f | 0xdc | 0xdd))
 }
 
 /// A bin name of at most 15 bytes, stored inline (no heap allocation per bin).
@@ -203,16 +203,20 @@ mod tests {
 
     #[test]
     fn bad_particles_are_parameter_errors() {
-        let cases: [(u8, &[u8]); 6] = [
-            (particle::INTEGER, &[1, 2]),
-            (particle::BOOL, &[]),
-            (particle::LIST, &[0x80]),
-            (particle::MAP, &[0x90]),
-            (particle::LIST, &[]),
-            (8, &[1]),
+        let cases: [(u8, &[u8], ResultCode); 10] = [
+            (particle::INTEGER, &[1, 2], ResultCode::ParameterError),
+            (particle::BOOL, &[], ResultCode::ParameterError),
+            (particle::LIST, &[0x80], ResultCode::ServerError),
+            (particle::MAP, &[0x90], ResultCode::ServerError),
+            (particle::LIST, &[], ResultCode::ServerError),
+            (particle::LIST, &[0x9f, 0x01], ResultCode::ServerError),
+            (particle::STRING, &[0xff], ResultCode::ParameterError),
+            (particle::GEOJSON, b"garbage", ResultCode::GeoInvalidGeojson),
+            (8, &[1], ResultCode::ParameterError),
+            (99, &[1], ResultCode::ParameterError),
         ];
-        for (kind, bytes) in cases {
-            assert_eq!(Value::from_particle(kind, bytes), Err(ResultCode::ParameterError));
+        for (kind, bytes, code) in cases {
+            assert_eq!(Value::from_particle(kind, bytes), Err(code), "type {kind}");
         }
     }
 

@@ -19,6 +19,7 @@ pub mod select;
 use self::args::Args;
 use self::msgpack::{List, Map, Val};
 use crate::error::{OpResult, ResultCode};
+use crate::validate::{self, Top, Use};
 use crate::value::{Bytes, Value};
 
 /// Op code of the nested-context form, which this server does not implement.
@@ -65,6 +66,10 @@ impl CdtOp<'_> {
 }
 
 fn parse(payload: &[u8]) -> OpResult<CdtOp<'_>> {
+    // Values inside the op are held to the same rules as stored ones (range ends and
+    // wildcards aside), so nothing the client cannot read gets into a bin.
+    validate::check_msgpack(payload, Top::List, Use::Request)
+        .map_err(|_| ResultCode::ParameterError)?;
     let Val::List(List { items, .. }) = msgpack::decode(payload)? else {
         return Err(ResultCode::ParameterError);
     };
@@ -162,7 +167,7 @@ fn modify_list(op: &CdtOp<'_>, old: Option<&Value>) -> OpResult<(Stored, Option<
     }
     let mut out = Vec::new();
     msgpack::encode_list(&list, &mut out);
-    Ok((Stored::Set(Value::List(Bytes::from_vec(out))), result))
+    Ok((Stored::Set(checked(Value::List(Bytes::from_vec(out)))?), result))
 }
 
 fn modify_map(op: &CdtOp<'_>, old: Option<&Value>) -> OpResult<(Stored, Option<Value>)> {
@@ -181,7 +186,19 @@ fn modify_map(op: &CdtOp<'_>, old: Option<&Value>) -> OpResult<(Stored, Option<V
     }
     let mut out = Vec::new();
     msgpack::encode_map(&map, &mut out);
-    Ok((Stored::Set(Value::Map(Bytes::from_vec(out))), result))
+    Ok((Stored::Set(checked(Value::Map(Bytes::from_vec(out)))?), result))
+}
+
+/// A list or map a modify produced, checked like any stored value.
+///
+/// # Errors
+/// `ParameterError` (a CDT op's answer to bad values on a real server) if it could
+/// not be read back, e.g. nested deeper than [`msgpack::MAX_DEPTH`].
+fn checked(value: Value) -> OpResult<Value> {
+    let (Value::List(bytes) | Value::Map(bytes)) = &value else { return Ok(value) };
+    let top = if matches!(value, Value::List(_)) { Top::List } else { Top::Map };
+    validate::check_msgpack(bytes, top, Use::Storage).map_err(|_| ResultCode::ParameterError)?;
+    Ok(value)
 }
 
 /// Decodes a stored list; an ordered list that is not sorted gets sorted.

@@ -7,8 +7,9 @@
 
 use crate::error::{OpResult, ResultCode};
 
-/// Deepest nesting of lists and maps accepted; deeper values are a parameter error.
-pub const MAX_DEPTH: usize = 64;
+/// Deepest element accepted (the top value is at depth 0); deeper is a parameter error.
+/// The same bound as stored values (see [`crate::validate::MAX_DEPTH`]).
+pub const MAX_DEPTH: usize = crate::validate::MAX_DEPTH;
 
 /// Ext type of Infinity and Wildcard.
 const EXT_COMPARE: u8 = 0xff;
@@ -219,7 +220,7 @@ impl<'a> Reader<'a> {
     }
 
     fn list(&mut self, mut n: usize, depth: usize) -> OpResult<Val<'a>> {
-        let depth = nested(depth)?;
+        let depth = nested(depth, n)?;
         let mut flags = 0;
         if n > 0 {
             if let Some(f) = self.flags_ext()? {
@@ -235,7 +236,7 @@ impl<'a> Reader<'a> {
     }
 
     fn map(&mut self, mut n: usize, depth: usize) -> OpResult<Val<'a>> {
-        let depth = nested(depth)?;
+        let depth = nested(depth, n)?;
         let mut flags = 0;
         if n > 0 {
             if let Some(f) = self.flags_ext()? {
@@ -253,8 +254,10 @@ impl<'a> Reader<'a> {
     }
 }
 
-fn nested(depth: usize) -> OpResult<usize> {
-    if depth >= MAX_DEPTH {
+/// The depth of the `n` elements of a container at `depth`; only an empty container may
+/// sit at [`MAX_DEPTH`].
+fn nested(depth: usize, n: usize) -> OpResult<usize> {
+    if n > 0 && depth >= MAX_DEPTH {
         Err(ResultCode::ParameterError)
     } else {
         Ok(depth + 1)
