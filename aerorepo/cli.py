@@ -17,12 +17,23 @@ import aerospike_py
 
 from aerorepo._config import HOSTS_ENV, parse_hosts
 from aerorepo.embedded import EmbeddedServer
-from aerorepo.exceptions import AerorepoError
+from aerorepo.exceptions import AerorepoError, EmbeddedServerError, translated_errors
 
 logger = logging.getLogger(__name__)
 
 #: Loggers of aerospike-py and its Rust core, quieter than aerorepo's own.
 CLIENT_LOGGERS: Final = ("aerospike_py", "_aerospike", "aerospike_core")
+_LOOPBACK: Final = ("127.0.0.1", "localhost", "::1")
+#: Largest TCP port.
+MAX_PORT: Final = 65535
+
+# EmbeddedServer's messages name Python arguments; the command line has options.
+_OPTION_SPELLINGS: Final = (
+    ("pass port=0", "pass --port 0"),
+    ("pass allow_non_loopback=True", "pass --allow-non-loopback"),
+    ("port=0", "--port 0"),
+    ("allow_non_loopback=True", "--allow-non-loopback"),
+)
 
 if TYPE_CHECKING:
     # The object add_subparsers() returns; its class is private to argparse.
@@ -77,7 +88,10 @@ def _add_serve(commands: _Commands) -> None:
         "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)"
     )
     serve.add_argument(
-        "--port", type=int, default=3000, help="TCP port; 0 picks a free one"
+        "--port",
+        type=_port,
+        default=3000,
+        help="TCP port, 0 .. 65535; 0 picks a free one (default 3000)",
     )
     serve.add_argument(
         "--namespace",
@@ -110,32 +124,40 @@ def _add_demo(commands: _Commands) -> None:
     flights.set_defaults(handler=_demo_flights, default_log_level="WARNING")
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value <= 0:
+def _port(text: str) -> int:
+    value = _whole_number(text, "a TCP port from 0 to 65535")
+    if not 0 <= value <= MAX_PORT:
         raise argparse.ArgumentTypeError(
-            f"expected a positive number of flights, got {value}"
+            f"expected a TCP port from 0 to {MAX_PORT} (0 picks a free one), got {value}"
         )
     return value
 
 
+def _positive(text: str) -> int:
+    value = _whole_number(text, "a positive whole number of flights")
+    if value <= 0:
+        raise argparse.ArgumentTypeError(
+            f"expected a positive whole number of flights, got {value}"
+        )
+    return value
+
+
+def _whole_number(text: str, expected: str) -> int:
+    # argparse would report a ValueError as "invalid _port value"; say what is wanted.
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+
+
 def _serve(args: argparse.Namespace) -> int:
     namespaces = tuple(args.namespaces or ["test"])
-    server = EmbeddedServer(
-        port=args.port,
-        namespaces=namespaces,
-        host=args.host,
-        cluster_name=args.cluster_name,
-        allow_non_loopback=args.allow_non_loopback,
-    )
+    server = _started_server(args, namespaces)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+
     with server:
-        if args.allow_non_loopback and args.host not in (
-            "127.0.0.1",
-            "localhost",
-            "::1",
-        ):
+        if args.allow_non_loopback and args.host not in _LOOPBACK:
             logger.warning(
                 "listening on %s with no authentication: anyone who reaches "
                 "this address can read and change every record",
@@ -149,6 +171,29 @@ def _serve(args: argparse.Namespace) -> int:
         with contextlib.suppress(KeyboardInterrupt):
             stop.wait()
     return 0
+
+
+def _started_server(
+    args: argparse.Namespace, namespaces: tuple[str, ...]
+) -> EmbeddedServer:
+    server = EmbeddedServer(
+        port=args.port,
+        namespaces=namespaces,
+        host=args.host,
+        cluster_name=args.cluster_name,
+        allow_non_loopback=args.allow_non_loopback,
+    )
+    try:
+        return server.start()
+    except EmbeddedServerError as exc:
+        raise EmbeddedServerError(_as_command_line(str(exc))) from exc
+
+
+def _as_command_line(message: str) -> str:
+    """Rewrite the Python spellings in a server message as command-line options."""
+    for python, option in _OPTION_SPELLINGS:
+        message = message.replace(python, option)
+    return message
 
 
 def _demo_flights(args: argparse.Namespace) -> int:
@@ -177,8 +222,7 @@ def _client() -> Iterator[tuple[Any, str]]:
     """Yield a connected client: the cluster named by AEROSPIKE_HOSTS, else an embedded server."""
     configured = os.environ.get(HOSTS_ENV, "").strip()
     if configured:
-        hosts = parse_hosts(configured)
-        client = aerospike_py.client({"hosts": hosts}).connect()
+        client = _cluster_client(configured)
         try:
             yield client, f"the cluster at {configured}"
         finally:
@@ -191,6 +235,18 @@ def _client() -> Iterator[tuple[Any, str]]:
             yield client, f"the embedded server on {server.host}:{server.port}"
         finally:
             client.close()
+
+
+def _cluster_client(configured: str) -> Any:
+    try:
+        hosts = parse_hosts(configured)
+    except ValueError as exc:
+        raise AerorepoError(
+            f"{exc}; or unset {HOSTS_ENV} to use the embedded server"
+        ) from exc
+
+    with translated_errors(f"connect to the cluster at {configured} ({HOSTS_ENV})"):
+        return aerospike_py.client({"hosts": hosts}).connect()
 
 
 if __name__ == "__main__":

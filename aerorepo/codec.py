@@ -15,6 +15,9 @@ type is converted here, once per field, by a codec chosen from the field's annot
 |                        | 15-byte bin-name limit, as they are map keys                |
 | list, tuple, set       | list                                                        |
 | dict                   | dict; keys must be str, int, bytes or an Enum of those       |
+
+Lists and dicts may nest at most 64 levels deep (MAX_NESTING), as aerospike-py allows;
+deeper values are refused before any call, naming the field.
 """
 
 from __future__ import annotations
@@ -271,6 +274,8 @@ def _encode_map_key(key: Any, path: str) -> Any:
 
 
 _ANY_CODEC: Final = ValueCodec(encode_any, python_type=Any)
+# Any (and a Literal listing None) admits None, so its bin may be absent.
+_ANY_NULLABLE_CODEC: Final = ValueCodec(encode_any, python_type=Any, nullable=True)
 
 
 def codec_for(annotation: Any) -> ValueCodec:
@@ -294,6 +299,8 @@ def codec_for(annotation: Any) -> ValueCodec:
         return _generic_codec(annotation, origin)
     if annotation in _SCALARS:
         return _SCALARS[annotation]
+    if annotation is Any or annotation is object:
+        return _ANY_NULLABLE_CODEC
     if isinstance(annotation, type):
         return _class_codec(annotation)
     return _ANY_CODEC
@@ -340,8 +347,8 @@ def _generic_codec(annotation: Any, origin: Any) -> ValueCodec:
     if origin is dict or origin is Mapping or origin is typing.Mapping:
         key_type = args[0] if args else Any
         return _dict_codec(key_type, codec_for(args[1]) if args else _ANY_CODEC)
-    if origin is typing.Literal:
-        return _ANY_CODEC
+    if origin is typing.Literal and None in args:
+        return _ANY_NULLABLE_CODEC
     return _ANY_CODEC
 
 
@@ -462,6 +469,63 @@ def _nested_model_codec(kind: type[pydantic.BaseModel]) -> ValueCodec:
     return codec
 
 
+# Nesting of lists and maps.
+
+#: Deepest nesting of lists and dicts in one bin value that aerospike-py sends.
+MAX_NESTING: Final = 64
+
+_CONTAINERS: Final = (list, dict)
+
+
+def check_nesting(value: Any, path: str) -> Any:
+    """Return an encoded bin value if its lists and dicts nest at most 64 levels.
+
+    Args:
+        value: A value as returned by a codec's `encode` (lists and dicts only).
+        path: Names the field in the error message.
+
+    Raises:
+        ValueConversionError: When a list or dict lies more than MAX_NESTING deep.
+    """
+    pending: list[tuple[Any, int]] = [(value, 1)]
+    while pending:
+        current, depth = pending.pop()
+        if not isinstance(current, _CONTAINERS):
+            continue
+        if depth > MAX_NESTING:
+            raise ValueConversionError(
+                f"{path}: the value nests lists and dicts more than {MAX_NESTING} "
+                f"levels deep; Aerospike accepts at most {MAX_NESTING} levels; flatten "
+                "the data, or store the deep part as a JSON str"
+            )
+        children = current.values() if isinstance(current, dict) else current
+        pending.extend((child, depth + 1) for child in children)
+    return value
+
+
+def bin_codec(codec: ValueCodec) -> ValueCodec:
+    """Return the codec for a whole bin: `codec`, plus a nesting check for containers.
+
+    Only the top level checks the depth, so nested codecs do not walk values twice.
+    """
+    kind = codec.python_type
+    is_container = kind is Any or (
+        isinstance(kind, type) and issubclass(kind, (list, dict, pydantic.BaseModel))
+    )
+    if not is_container:
+        return codec
+    inner_encode = codec.encode
+
+    def encode(value: Any, path: str) -> Any:
+        return check_nesting(inner_encode(value, path), path)
+
+    wrapped = ValueCodec(
+        encode, codec.decode, python_type=kind, nullable=codec.nullable
+    )
+    wrapped.needs_decode = codec.needs_decode
+    return wrapped
+
+
 # Time to live, in seconds.
 
 #: TTL that makes a record never expire.
@@ -470,30 +534,36 @@ TTL_NEVER_EXPIRE: Final = -1
 TTL_KEEP_CURRENT: Final = -2
 #: TTL that applies the namespace's default-ttl.
 TTL_NAMESPACE_DEFAULT: Final = 0
-#: Largest TTL in seconds the client accepts (2**32 - 1).
-TTL_MAX: Final = 2**32 - 1
+#: Largest positive TTL in seconds: 315,360,000 s (10 years), the server's limit.
+#: A real server refuses longer TTLs, and aerospike-py reads 2**32-2 as "keep current".
+TTL_MAX: Final = 315_360_000
 
 _SERVER_NEVER_EXPIRE: Final = 2**32 - 1
+_ALLOWED_TTLS: Final = (
+    f"use seconds 1 .. {TTL_MAX} (TTL_MAX, 10 years), TTL_NEVER_EXPIRE (-1), "
+    "TTL_KEEP_CURRENT (-2) or TTL_NAMESPACE_DEFAULT (0)"
+)
 
 
 def check_ttl(ttl: int, path: str = "ttl") -> int:
     """Return `ttl` unchanged if Aerospike accepts it.
 
     Args:
-        ttl: Seconds until expiry (1 .. 2**32-1), or one of TTL_NEVER_EXPIRE (-1),
-            TTL_KEEP_CURRENT (-2) and TTL_NAMESPACE_DEFAULT (0). Special values are
-            passed through unchanged, never scaled.
+        ttl: Seconds until expiry, 1 .. TTL_MAX (315,360,000 s, 10 years), or one of
+            TTL_KEEP_CURRENT (-2), TTL_NEVER_EXPIRE (-1) and TTL_NAMESPACE_DEFAULT
+            (0). Special values are passed through unchanged, never scaled.
         path: Names the setting in the error message.
 
     Raises:
         InvalidTTLError: For any other value, or a non-int.
     """
     is_int = isinstance(ttl, int) and not isinstance(ttl, bool)
-    if is_int and (ttl in (TTL_NEVER_EXPIRE, TTL_KEEP_CURRENT) or 0 <= ttl <= TTL_MAX):
+    if is_int and TTL_KEEP_CURRENT <= ttl <= TTL_MAX:
         return ttl
+
     raise InvalidTTLError(
-        f"{path}: TTL {ttl!r} is not allowed; use seconds 1 .. {TTL_MAX}, "
-        f"TTL_NEVER_EXPIRE (-1), TTL_KEEP_CURRENT (-2) or TTL_NAMESPACE_DEFAULT (0)"
+        f"{path}: TTL {ttl!r} is not allowed; {_ALLOWED_TTLS}; for a longer life "
+        "use TTL_NEVER_EXPIRE"
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
@@ -107,26 +107,71 @@ def select_columns(
 
     Raises:
         KeyError: When a name is not a bin field of the model.
-        TypeError: When a field has no column type (e.g. str without a width).
+        TypeError: When a field has no column type (e.g. str without a width, lists,
+            dicts, nested models).
     """
     available = column_specs(model)
     if fields is None:
         return available
+    key_field = model.aerospike_spec().key_field
     by_name = {spec.field_name: spec for spec in available}
-    return tuple(_pick(model, by_name, name) for name in fields)
+    # The key column is always returned, so asking for it is allowed.
+    names = [name for name in fields if name != key_field]
+    return tuple(_pick(model, by_name, name) for name in names)
 
 
 def _pick(model: type[Model], by_name: dict[str, ColumnSpec], name: str) -> ColumnSpec:
     if name in by_name:
         return by_name[name]
+    raise TypeError(no_column_reason(model, name))
+
+
+def no_column_reason(model: type[Model], name: str) -> str:
+    """Say why `name` has no column in a model's columnar reads, and what to do.
+
+    Raises:
+        KeyError: When `name` is not a bin field of the model.
+    """
     spec = model.aerospike_spec()
-    if name not in {bin_spec.field_name for bin_spec in spec.bins}:
-        raise KeyError(f"{model.__name__} has no bin field {name!r}")
-    raise TypeError(
-        f"{model.__name__}.{name} has no column type; columns exist for int, float, bool, "
-        "datetime, date and str with a width (Annotated[str, Width(n)] or "
-        "Field(max_length=n))"
+    if name == spec.key_field:
+        return f"{model.__name__}.{name} is the key; read_columns always returns it"
+    bin_spec = next((b for b in spec.bins if b.field_name == name), None)
+    if bin_spec is None:
+        by_bin = [b.field_name for b in spec.bins if b.bin_name == name]
+        hint = f" (it is the bin of field {by_bin[0]!r})" if by_bin else ""
+        raise KeyError(
+            f"{model.__name__} has no bin field {name!r}{hint}; bin fields are "
+            f"{[b.field_name for b in spec.bins]}"
+        )
+
+    kind = bin_spec.codec.python_type
+    if kind is str or (isinstance(kind, type) and issubclass(kind, str)):
+        fix = f"use Annotated[str, Width(n)] (or Field(max_length=n)) for {name}"
+    else:
+        fix = f"read {name} with get_many(), or store it in a field of a column type"
+    return (
+        f"{model.__name__}.{name} has no column type; columns exist for int, float, "
+        f"bool, datetime, date and str with a width; {fix}"
     )
+
+
+def absent_reasons(model: type[Model], specs: Sequence[ColumnSpec]) -> dict[str, str]:
+    """Return, for each bin field not among `specs`, why it has no column."""
+    read = {spec.field_name for spec in specs}
+    columnar = {spec.field_name for spec in column_specs(model)}
+    reasons: dict[str, str] = {}
+    for bin_spec in model.aerospike_spec().bins:
+        name = bin_spec.field_name
+        if name in columnar and name not in read:
+            reasons[name] = f"{name} was not among the fields read; add it to fields="
+        elif name not in columnar:
+            reasons[name] = no_column_reason(model, name)
+        if bin_spec.bin_name != name:
+            reasons[bin_spec.bin_name] = (
+                f"{bin_spec.bin_name!r} is the bin name of field {name}; columns are "
+                "named by field"
+            )
+    return reasons
 
 
 def read_dtype(specs: Sequence[ColumnSpec]) -> np.dtype[Any]:
@@ -190,6 +235,9 @@ class Columns:
     `.filled(value)` a plain array with a value of your choice there. The key
     column holds the keys as requested and is never masked.
 
+    Asking for a field that is not a column (a str without a width, a list, a dict,
+    a nested model, or a field left out of `fields`) raises KeyError saying why.
+
     Attributes:
         found: bool array, True where the record exists.
         result_codes: int32 array of per-record result codes (0 found, 2 missing).
@@ -203,19 +251,28 @@ class Columns:
         result_codes: npt.NDArray[np.int32],
         generations: npt.NDArray[np.uint32],
         ttls: npt.NDArray[np.int64],
+        absent: Mapping[str, str] | None = None,
     ) -> None:
         self._columns = columns
+        self._absent = dict(absent or {})
         self.result_codes = result_codes
         self.found: npt.NDArray[np.bool_] = result_codes == 0
         self.generations = generations
         self.ttls = ttls
 
     def __getitem__(self, name: str) -> Any:
+        """Return column `name`.
+
+        Raises:
+            KeyError: When there is no such column; the message says why (no column
+                type, or not among the fields read) and what to do.
+        """
         try:
             return self._columns[name]
         except KeyError:
+            reason = self._absent.get(name, "no such field")
             raise KeyError(
-                f"no column {name!r}; columns are {sorted(self._columns)}"
+                f"no column {name!r}: {reason}; columns are {list(self._columns)}"
             ) from None
 
     def __contains__(self, name: object) -> bool:

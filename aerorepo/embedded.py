@@ -13,7 +13,10 @@ from aerorepo.exceptions import EmbeddedServerError
 
 DEFAULT_MAX_RECORD_SIZE: Final = 1024 * 1024
 DEFAULT_MAX_FRAME_BYTES: Final = 128 * 1024 * 1024
-DEFAULT_MAX_CONNECTIONS: Final = 1024
+DEFAULT_MAX_CONNECTIONS: Final = 15_000
+DEFAULT_FRAME_TIMEOUT: Final = 30.0
+#: Largest TCP port.
+MAX_PORT: Final = 65535
 
 
 class EmbeddedServer:
@@ -29,7 +32,7 @@ class EmbeddedServer:
         ...     client.close()
 
     Args:
-        port: TCP port; 0 (the default) lets the OS choose a free one.
+        port: TCP port, 0 .. 65535; 0 (the default) lets the OS choose a free one.
         namespaces: Namespaces served.
         host: IP address to listen on; only loopback unless ``allow_non_loopback``.
         cluster_name: Cluster name reported to clients (and put in ``client_config``).
@@ -38,9 +41,16 @@ class EmbeddedServer:
             name to TTL.
         max_record_size: Largest record in bytes; bigger writes fail with code 13.
         max_frame_bytes: Largest request body in bytes; bigger frames are refused.
-        max_connections: Most connections open at once.
+        max_connections: Most connections open at once (default 15,000, a real
+            server's ``proto-fd-max``; lowered, with a warning, if the open-file limit
+            cannot be raised to fit it). Further connections are closed on accept.
         allow_non_loopback: Permit listening on a non-loopback address (the server
             has no authentication).
+        frame_timeout: Seconds a request may take to arrive in full once its first
+            byte has; a slower peer is disconnected.
+        idle_timeout: Seconds a connection may sit idle between requests before it is
+            closed; None (the default) never closes idle connections, which clients
+            expect.
     """
 
     def __init__(
@@ -55,6 +65,8 @@ class EmbeddedServer:
         max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         allow_non_loopback: bool = False,
+        frame_timeout: float = DEFAULT_FRAME_TIMEOUT,
+        idle_timeout: float | None = None,
     ) -> None:
         if isinstance(namespaces, str):
             raise TypeError(
@@ -72,6 +84,8 @@ class EmbeddedServer:
             "max_frame_bytes": max_frame_bytes,
             "max_connections": max_connections,
             "allow_non_loopback": allow_non_loopback,
+            "frame_timeout": frame_timeout,
+            "idle_timeout": idle_timeout,
         }
         self._server: Server | None = None
 
@@ -99,6 +113,17 @@ class EmbeddedServer:
             )
         except ServerError as exc:
             raise EmbeddedServerError(str(exc)) from exc
+        except (OverflowError, TypeError) as exc:
+            raise EmbeddedServerError(self._bad_setting(exc)) from exc
+
+    def _bad_setting(self, exc: Exception) -> str:
+        port = self._requested_port
+        if not (isinstance(port, int) and 0 <= port <= MAX_PORT):
+            return (
+                f"port {port!r} is not a TCP port; give 0 .. {MAX_PORT}, or pass "
+                "port=0 to let the OS choose a free one"
+            )
+        return f"a server setting has the wrong type or is out of range: {exc}"
 
     def stop(self) -> None:
         """Stop serving and close every connection; safe to call more than once."""

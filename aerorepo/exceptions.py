@@ -57,7 +57,19 @@ class OperationTypeError(AerorepoError, TypeError):
 
 
 class MissingUserKeyError(AerorepoError, LookupError):
-    """A scanned record carries no user key, so no whole model can be built."""
+    """A scanned record carries no user key, so no whole model can be built.
+
+    Attributes:
+        digest: The record's 20-byte digest, which identifies it without the key.
+    """
+
+    def __init__(self, message: str, *, digest: bytes | None = None) -> None:
+        super().__init__(message)
+        self.digest = digest
+
+
+class EmptyRecordError(AerorepoError, ValueError):
+    """A write would leave a record with no bins, which Aerospike cannot store."""
 
 
 class OperationResultError(AerorepoError, LookupError):
@@ -195,13 +207,27 @@ def _class_for_client_error(
 def translated_errors(context: str) -> Iterator[None]:
     """Re-raise aerospike-py exceptions inside the block as aerorepo errors.
 
+    aerospike-py also raises builtin TypeError, ValueError and OverflowError for
+    input it cannot convert (for example a str with a lone surrogate); those become
+    ValueConversionError. aerorepo's own errors pass through unchanged.
+
     Args:
         context: What the block does, used to start the error message.
 
     Raises:
         ClientCallError: A subclass chosen by result code, raised from the original.
+        ValueConversionError: When aerospike-py refused a value it was given.
     """
     try:
         yield
+    except AerorepoError:
+        raise
     except aerospike_py.AerospikeError as exc:
         raise from_client_error(exc, context) from exc
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise ValueConversionError(
+            f"{context}: aerospike-py refused a value: {type(exc).__name__}: {exc}; "
+            "check the model's values (str must be valid UTF-8, ints 64-bit, lists "
+            "and dicts at most 64 levels deep)",
+            result_code=CLIENT_RESULT_CODE,
+        ) from exc

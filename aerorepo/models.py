@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import difflib
 import threading
 import typing
 from collections.abc import Iterator, Mapping
@@ -13,7 +14,7 @@ import annotated_types
 import pydantic
 from pydantic._internal._model_construction import ModelMetaclass
 
-from aerorepo.codec import ValueCodec, check_ttl, codec_for
+from aerorepo.codec import ValueCodec, bin_codec, check_ttl, codec_for, describe
 from aerorepo.exceptions import ModelDefinitionError, ValueConversionError
 from aerorepo.ops import BinRef
 
@@ -30,6 +31,8 @@ MAX_NAMESPACE_BYTES: Final = 31
 KeyValue = str | int | bytes
 _KEY_TYPES: Final = (str, int, bytes)
 _CLASS_KWARGS: Final = ("namespace", "set_name", "ttl", "send_key", "abstract")
+# pydantic takes its ConfigDict keys as class keywords too.
+_PYDANTIC_KWARGS: Final = frozenset(pydantic.ConfigDict.__annotations__)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -109,6 +112,56 @@ class _Building(threading.local):
 _building = _Building()
 
 
+def _check_class_kwargs(cls_name: str, kwargs: Mapping[str, Any]) -> None:
+    unknown = [
+        k for k in kwargs if k not in _CLASS_KWARGS and k not in _PYDANTIC_KWARGS
+    ]
+    if not unknown:
+        return
+
+    name = unknown[0]
+    close = _closest_keyword(name)
+    hint = f" (did you mean {close}=...?)" if close else ""
+    raise ModelDefinitionError(
+        f"{cls_name}: unknown class keyword {name!r}{hint}; the valid keywords are "
+        f"{', '.join(_CLASS_KWARGS)} (plus pydantic ConfigDict keys such as "
+        "frozen=True)"
+    )
+
+
+def _closest_keyword(name: str) -> str | None:
+    # A shared start ("set" for set_name) beats overall similarity ("sett" ~ "ttl").
+    same_start = [k for k in _CLASS_KWARGS if k.startswith(name[:3].lower())]
+    if len(same_start) == 1:
+        return same_start[0]
+    close = difflib.get_close_matches(name, _CLASS_KWARGS, n=1, cutoff=0.5)
+    return close[0] if close else None
+
+
+def _check_field_names(
+    cls_name: str, bases: tuple[type[Any], ...], class_dict: Mapping[str, Any]
+) -> None:
+    # Checked before pydantic builds the class, so its shadowing warning never shows.
+    parents = [base for base in bases if isinstance(base, ModelMeta)]
+    annotations: Mapping[str, Any] = class_dict.get("__annotations__", {})
+    for name, annotation in annotations.items():
+        if name.startswith("_") or _is_class_var(annotation):
+            continue
+        for parent in parents:
+            if callable(getattr(parent, name, None)):
+                raise ModelDefinitionError(
+                    f"{cls_name}.{name}: the field name hides the Model method "
+                    f"{name}(); rename the field and keep the stored bin name with "
+                    f"Field(alias={name!r})"
+                )
+
+
+def _is_class_var(annotation: Any) -> bool:
+    if isinstance(annotation, str):
+        return annotation.startswith(("ClassVar", "typing.ClassVar"))
+    return typing.get_origin(annotation) is ClassVar
+
+
 class ModelMeta(ModelMetaclass):
     """Metaclass of Model: takes the class keywords and serves bin references.
 
@@ -124,7 +177,14 @@ class ModelMeta(ModelMetaclass):
         /,
         **kwargs: Any,
     ) -> type:
-        """Create a model class, taking aerorepo's class keywords out of `kwargs`."""
+        """Create a model class, taking aerorepo's class keywords out of `kwargs`.
+
+        Raises:
+            ModelDefinitionError: For an unknown class keyword, or a field whose
+                name hides a Model method (checked before pydantic builds the class).
+        """
+        _check_class_kwargs(cls_name, kwargs)
+        _check_field_names(cls_name, bases, class_dict)
         settings = {name: kwargs.pop(name) for name in _CLASS_KWARGS if name in kwargs}
         class_dict["__aerorepo_settings__"] = settings
 
@@ -161,15 +221,19 @@ class Model(pydantic.BaseModel, metaclass=ModelMeta):
     Class keywords:
         namespace: The Aerospike namespace (required, at most 31 bytes).
         set_name: The set (at most 63 bytes); defaults to the class name.
-        ttl: Seconds until expiry applied on every write, or a TTL_* constant.
-            Without it, inserts use the namespace default and other writes keep
-            the record's current TTL (TTL_KEEP_CURRENT).
+        ttl: Seconds until expiry applied on every write (1 .. TTL_MAX, 10 years),
+            or a TTL_* constant. Without it, inserts use the namespace default and
+            other writes keep the record's current TTL (TTL_KEEP_CURRENT).
         send_key: Store the user key with the record (needed by `Repository.scan`).
         abstract: Declare a base class holding shared fields; it needs no namespace.
 
+    Any other class keyword (other than pydantic's ConfigDict keys) is refused. The
+    key field cannot be Optional.
+
     Each other field is a bin named by its alias (or its name), at most 15 UTF-8
     bytes. None means "no bin": writing None removes the bin and an absent bin reads
-    as None, while 0 and "" are stored values. Fields may be construct by name or by
+    as None, while 0 and "" are stored values. Only fields that admit None can have
+    their bin removed. Fields may be construct by name or by
     alias. Datetimes must be aware (a naive one is refused naming the field).
     """
 
@@ -266,28 +330,62 @@ class Model(pydantic.BaseModel, metaclass=ModelMeta):
 
     @classmethod
     def from_bins(
-        cls, key: KeyValue, bins: Mapping[str, Any], generation: int | None = None
+        cls,
+        key: KeyValue,
+        bins: Mapping[str, Any],
+        generation: int | None = None,
+        *,
+        where: str | None = None,
     ) -> typing.Self:
         """Build a model from a record's key, bins and generation.
 
         Absent bins read as None for fields that accept None; otherwise the field's
         default applies.
 
+        Args:
+            key: The record's user key.
+            bins: The stored bins.
+            generation: The record's generation, for a Generation() field.
+            where: Names the namespace and set in messages (the model's by default).
+
         Raises:
-            ValueConversionError: When the stored values do not fit the model.
+            ValueConversionError: When the stored values do not fit the model; the
+                message names the key, the field and its bin.
         """
         spec = cls.aerospike_spec()
         data = _decode_bins(spec, bins)
         data[spec.key_field] = key
         if spec.generation_field is not None and generation is not None:
             data[spec.generation_field] = generation
+
         try:
             return cls.model_validate(data)
         except pydantic.ValidationError as exc:
+            where = where or f"{spec.namespace}.{spec.set_name}"
+            problems = "; ".join(_describe_problem(spec, e) for e in exc.errors())
             raise ValueConversionError(
-                f"record {key!r} of {spec.namespace}.{spec.set_name} does not fit "
-                f"{cls.__name__}: {exc}"
+                f"{cls.__name__} record with key {key!r} in {where} cannot be read: the "
+                f"stored data does not fit the model: {problems}; fix the stored record, "
+                "or change the field's type (Optional allows an absent bin)"
             ) from exc
+
+
+def _describe_problem(spec: ModelSpec, error: Any) -> str:
+    loc = error.get("loc") or ("",)
+    field = str(loc[0])
+    # pydantic reports a field by its alias, which is also its bin name.
+    bin_spec = next((b for b in spec.bins if field in (b.field_name, b.bin_name)), None)
+    if bin_spec is not None:
+        where = f"field {bin_spec.field_name} (bin {bin_spec.bin_name!r})"
+    elif field in (spec.key_field, spec.generation_field):
+        role = "key" if field == spec.key_field else "generation"
+        where = f"field {field} (the {role})"
+    else:
+        where = "the record"
+
+    if error.get("type") == "missing":
+        return f"{where} is required but the bin is absent"
+    return f"{where}: {error.get('msg')}, stored {describe(error.get('input'))}"
 
 
 def _decode_bins(spec: ModelSpec, bins: Mapping[str, Any]) -> dict[str, Any]:
@@ -408,30 +506,71 @@ def _has_marker(info: Any, marker: type) -> bool:
 
 def _find_key_field(cls: type[Model]) -> tuple[str, type]:
     keys = [name for name, info in cls.model_fields.items() if _has_marker(info, Key)]
+    if not keys:
+        _refuse_optional_marker(cls, Key, "key")
     if len(keys) != 1:
         found = ", ".join(keys) if keys else "none"
         raise ModelDefinitionError(
             f"{cls.__name__}: a model needs exactly one key field, found {len(keys)} "
             f"({found}); mark one str, int or bytes field with Annotated[..., Key()]"
         )
+
     name = keys[0]
     annotation = cls.model_fields[name].annotation
+    if _admits_none(annotation):
+        raise _optional_marker_error(cls, name, "key")
     if annotation not in _KEY_TYPES:
         raise ModelDefinitionError(
             f"{cls.__name__}.{name}: key type {_type_name(annotation)} is not supported; "
-            "Aerospike user keys are str, int or bytes (not Optional); change the "
-            "annotation or store the value as a bin"
+            "Aerospike user keys are str, int or bytes; change the annotation or store "
+            "the value as a bin"
         )
     return name, typing.cast(type, annotation)
 
 
+def _refuse_optional_marker(cls: type[Model], marker: type, role: str) -> None:
+    # A marker inside Optional[...] is invisible to pydantic's field metadata.
+    for name, info in cls.model_fields.items():
+        if _has_nested_marker(info.annotation, marker):
+            raise _optional_marker_error(cls, name, role)
+
+
+def _optional_marker_error(
+    cls: type[Model], name: str, role: str
+) -> ModelDefinitionError:
+    example = (
+        f"{name}: Annotated[str, Key()] (a str, int or bytes key)"
+        if role == "key"
+        else f"{name}: Annotated[int, Generation()] = 0"
+    )
+    return ModelDefinitionError(
+        f"{cls.__name__}.{name}: the {role} field cannot be Optional, as every "
+        f"record has a {role}; declare it without None, e.g. {example}"
+    )
+
+
+def _has_nested_marker(annotation: Any, marker: type) -> bool:
+    is_annotated = typing.get_origin(annotation) is typing.Annotated
+    if is_annotated and any(isinstance(m, marker) for m in annotation.__metadata__):
+        return True
+    return any(_has_nested_marker(arg, marker) for arg in typing.get_args(annotation))
+
+
+def _admits_none(annotation: Any) -> bool:
+    return annotation is type(None) or type(None) in typing.get_args(annotation)
+
+
 def _find_generation_field(cls: type[Model]) -> str | None:
     names = [n for n, info in cls.model_fields.items() if _has_marker(info, Generation)]
+    if not names:
+        _refuse_optional_marker(cls, Generation, "generation")
     if len(names) > 1:
         raise ModelDefinitionError(
             f"{cls.__name__}: found {len(names)} generation fields ({', '.join(names)}); "
             "mark at most one int field with Generation()"
         )
+    if names and _admits_none(cls.model_fields[names[0]].annotation):
+        raise _optional_marker_error(cls, names[0], "generation")
     if names and cls.model_fields[names[0]].annotation is not int:
         raise ModelDefinitionError(
             f"{cls.__name__}.{names[0]}: a Generation() field must be annotated int, "
@@ -440,20 +579,10 @@ def _find_generation_field(cls: type[Model]) -> str | None:
     return names[0] if names else None
 
 
-def _check_not_shadowing(cls: type[Model], name: str) -> None:
-    if callable(getattr(Model, name, None)):
-        raise ModelDefinitionError(
-            f"{cls.__name__}.{name}: the field name hides the Model method {name}(); "
-            f"rename the field and keep the stored bin name with "
-            f"Field(alias={name!r})"
-        )
-
-
 def _bin_specs(cls: type[Model], skip: set[str | None]) -> tuple[BinSpec, ...]:
     specs: list[BinSpec] = []
     seen: dict[str, str] = {}
     for name, info in cls.model_fields.items():
-        _check_not_shadowing(cls, name)
         if name in skip:
             continue
         bin_name = info.serialization_alias or info.alias or name
@@ -473,7 +602,7 @@ def _bin_spec(cls: type[Model], name: str, bin_name: str, info: Any) -> BinSpec:
     if info.metadata:
         annotation = typing.Annotated[(annotation, *info.metadata)]
     try:
-        codec = codec_for(info.annotation)
+        codec = bin_codec(codec_for(info.annotation))
     except ValueConversionError as exc:
         raise ModelDefinitionError(f"{cls.__name__}.{name}: {exc}") from exc
     return BinSpec(

@@ -107,8 +107,8 @@ def touch(ttl: int) -> TouchOp:
     """Build a record-level touch that sets the record's TTL.
 
     Args:
-        ttl: Seconds (1 .. 2**32-1), or TTL_NEVER_EXPIRE (-1), TTL_KEEP_CURRENT (-2)
-            or TTL_NAMESPACE_DEFAULT (0).
+        ttl: Seconds, 1 .. TTL_MAX (315,360,000 s, 10 years), or TTL_NEVER_EXPIRE
+            (-1), TTL_KEEP_CURRENT (-2) or TTL_NAMESPACE_DEFAULT (0).
 
     Raises:
         InvalidTTLError: When the TTL is not one of those values.
@@ -172,7 +172,10 @@ class BinRef(Generic[T]):
         Raises:
             ValueConversionError: When the value does not fit the field's type or
                 constraints (checked strictly: "3" is refused for an int bin).
+            OperationTypeError: When `value` is None but the field is required.
         """
+        if value is None:
+            self._require_optional("write(None)")
         stored = None if value is None else self.encode(value)
         return Op({"op": OPERATOR_WRITE, "bin": self.bin_name, "val": stored})
 
@@ -181,7 +184,13 @@ class BinRef(Generic[T]):
         return ReadingOp({"op": OPERATOR_READ, "bin": self.bin_name}, self.to_python)
 
     def delete(self) -> Op[None]:
-        """Build a removal of this bin (the record stays)."""
+        """Build a removal of this bin (the record stays).
+
+        Raises:
+            OperationTypeError: When the field is required (its annotation does not
+                admit None), as the record could then not be read back.
+        """
+        self._require_optional("delete()")
         return Op({"op": OPERATOR_WRITE, "bin": self.bin_name, "val": None})
 
     @overload
@@ -312,8 +321,9 @@ class BinRef(Generic[T]):
             return self._type_adapter().validate_python(decoded)
         except pydantic.ValidationError as exc:
             raise ValueConversionError(
-                f"{self.path}: stored {describe(raw)} does not fit the field's type "
-                f"{_type_name(self._annotation)}"
+                f"{self.path} (bin {self.bin_name!r}): stored {describe(raw)} does not "
+                f"fit the field's type {_type_name(self._annotation)}; fix the stored "
+                "data or the field's type"
             ) from exc
 
     def _type_adapter(self) -> pydantic.TypeAdapter[Any]:
@@ -328,6 +338,17 @@ class BinRef(Generic[T]):
         raise OperationTypeError(
             f"{self.path}.{builder}() needs a {wanted} bin, but {self.field_name} is "
             f"{_type_name(self._annotation)}; use write() to replace its value"
+        )
+
+    def _require_optional(self, builder: str) -> None:
+        if self._codec.nullable:
+            return
+        kind = _type_name(self._annotation)
+        raise OperationTypeError(
+            f"{self.path}.{builder} would remove the bin, but the field is required "
+            f"({kind}), so the record could not be read back; declare it Optional "
+            f"({self.field_name}: {kind} | None = None) to allow removing the bin, "
+            "or write a value"
         )
 
     def _encode_int_amount(self, by: Any) -> Any:
@@ -365,18 +386,28 @@ class BinRef(Generic[T]):
 
     def _map_value_converter(self) -> Any:
         _, value_type = self._map_args()
-        return _converter(value_type, self._map_value_codec())
+        return _converter(value_type, self._map_value_codec(), self.path)
 
     def _map_keys_converter(self) -> Any:
         key_type, _ = self._map_args()
-        return _converter(list[key_type], codec_for(list[key_type]))  # type: ignore[valid-type]
+        return _converter(
+            list[key_type],  # type: ignore[valid-type]
+            codec_for(list[key_type]),  # type: ignore[valid-type]
+            self.path,
+        )
 
 
-def _converter(annotation: Any, codec: ValueCodec) -> Any:
+def _converter(annotation: Any, codec: ValueCodec, path: str) -> Any:
     adapter: pydantic.TypeAdapter[Any] = pydantic.TypeAdapter(annotation)
 
     def convert(raw: Any) -> Any:
-        return adapter.validate_python(codec.decode(raw))
+        try:
+            return adapter.validate_python(codec.decode(raw))
+        except pydantic.ValidationError as exc:
+            raise ValueConversionError(
+                f"{path}: stored {describe(raw)} does not fit the declared type "
+                f"{_type_name(annotation)}; fix the stored data or the field's type"
+            ) from exc
 
     return convert
 

@@ -6,6 +6,7 @@ import dataclasses
 import itertools
 import logging
 import operator
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Final, Generic, Literal, TypeVar, overload
 
@@ -21,9 +22,18 @@ from aerorepo.codec import (
     describe,
     ttl_from_server,
 )
-from aerorepo.columns import Columns, ColumnSpec, read_dtype, select_columns, to_column
+from aerorepo.columns import (
+    Columns,
+    ColumnSpec,
+    absent_reasons,
+    read_dtype,
+    select_columns,
+    to_column,
+)
 from aerorepo.exceptions import (
-    ClientCallError,
+    CLIENT_RESULT_CODE,
+    AerorepoError,
+    EmptyRecordError,
     MissingUserKeyError,
     OperationResultError,
     RecordNotFoundError,
@@ -73,18 +83,25 @@ class BatchOutcome(Generic[T]):
     """The outcome of one key of a batch call, in the order of the request.
 
     Attributes:
-        key: The key as given in the request.
+        key: The key as given in the request. In `scan_outcomes`, the stored user
+            key, or None for a record stored without it (then see `digest`).
         status: "ok" (found, or written), "missing" (result code 2) or "error".
         value: The model or operate result when `status` is "ok", else None.
-        result_code: The per-record result code (0 when ok).
+        result_code: The per-record result code: 0 when ok, -1 when aerorepo
+            refused the record itself (a stored record that does not fit the model,
+            a model with no bins to write); see `error`.
         in_doubt: True when a failed write may still have been applied.
+        failure: The aerorepo error behind a client-side "error" outcome, if any.
+        digest: The record's 20-byte digest (set by `scan_outcomes`), else None.
     """
 
-    key: KeyValue
+    key: KeyValue | None
     status: OutcomeStatus
     value: T | None = None
     result_code: int = _RC_OK
     in_doubt: bool = False
+    failure: AerorepoError | None = None
+    digest: bytes | None = None
 
     @property
     def ok(self) -> bool:
@@ -97,22 +114,38 @@ class BatchOutcome(Generic[T]):
         return self.status == "missing"
 
     @property
-    def error(self) -> ClientCallError | None:
-        """The error for this key (missing records included), or None when ok."""
+    def error(self) -> AerorepoError | None:
+        """The error for this key (missing records included), or None when ok.
+
+        A ClientCallError chosen by result code, or the aerorepo error that made
+        aerorepo refuse the record (for example a ValueConversionError).
+        """
         if self.status == "ok":
             return None
+        if self.failure is not None:
+            return self.failure
         return from_result_code(self.result_code, f"key {self.key!r}")
 
     def unwrap(self) -> T:
         """Return the value, or raise this key's error.
 
         Raises:
-            ClientCallError: RecordNotFoundError when missing, else by result code.
+            AerorepoError: RecordNotFoundError when missing, a ClientCallError by
+                result code, or the error that made aerorepo refuse the record.
         """
         error = self.error
         if error is not None:
             raise error
         return self.value  # type: ignore[return-value]
+
+
+def _refused(
+    key: KeyValue | None, error: AerorepoError, digest: bytes | None = None
+) -> BatchOutcome[Any]:
+    # An "error" outcome for a record aerorepo refused on the client side.
+    return BatchOutcome(
+        key, "error", result_code=CLIENT_RESULT_CODE, failure=error, digest=digest
+    )
 
 
 class OperateResult:
@@ -247,6 +280,11 @@ class Repository(Generic[M]):
         namespace: str | None = None,
         set_name: str | None = None,
     ) -> None:
+        if not (isinstance(model, type) and issubclass(model, Model)):
+            raise TypeError(
+                f"Repository's first argument must be an aerorepo Model subclass, got "
+                f"{describe(model)}; declare class X(Model, namespace=...) and pass X"
+            )
         if not 0 < chunk_size <= DEFAULT_CHUNK_SIZE:
             raise ValueError(f"chunk_size {chunk_size} must be between 1 and 5000")
         self.model = model
@@ -351,7 +389,8 @@ class Repository(Generic[M]):
         generation = (
             meta_from_server(meta).generation if self._spec.generation_field else None
         )
-        return self.model.from_bins(key, bins, generation)
+        where = f"{self.namespace}.{self.set_name}"
+        return self.model.from_bins(key, bins, generation, where=where)
 
     # Single-record writes.
 
@@ -400,6 +439,8 @@ class Repository(Generic[M]):
         key = model.key_value()
         aero_key = self.key(key)
         bins = self._bins_for(model, exists)
+        if not _has_value(bins):
+            raise self._empty_record_error(operation, key)
         meta = self._write_meta(model, exists, ttl)
         policy = {"exists": exists, "key": self._key_policy}
 
@@ -423,6 +464,14 @@ class Repository(Generic[M]):
         ):
             return {name: value for name, value in bins.items() if value is not None}
         return bins
+
+    def _empty_record_error(self, operation: str, key: KeyValue) -> EmptyRecordError:
+        return EmptyRecordError(
+            f"{self._context(operation, key)}: every bin of the {self.model.__name__} "
+            "is None, and Aerospike cannot store a record without bins (an update "
+            "would delete it); give at least one bin a value, or use "
+            f"delete({key!r}) to remove the record"
+        )
 
     def _write_meta(self, model: M | None, exists: int, ttl: int | None) -> WriteMeta:
         meta: WriteMeta = {"ttl": self._effective_ttl(exists, ttl)}
@@ -465,8 +514,9 @@ class Repository(Generic[M]):
 
         Args:
             key: The record's key.
-            ttl: Seconds (1 .. 2**32-1) or TTL_NEVER_EXPIRE (-1),
-                TTL_NAMESPACE_DEFAULT (0). Passed through unchanged.
+            ttl: Seconds, 1 .. TTL_MAX (315,360,000 s, 10 years), or
+                TTL_NEVER_EXPIRE (-1), TTL_NAMESPACE_DEFAULT (0). Passed through
+                unchanged.
 
         Raises:
             RecordNotFoundError: When the record does not exist (result code 2).
@@ -520,9 +570,12 @@ class Repository(Generic[M]):
         self._log("operate")
         with translated_errors(self._context("operate", key)):
             record = self.client.operate(aero_key, op_dicts, meta=meta, policy=policy)
-        return OperateResult(
-            ops, spread_results(ops, record.bins), meta_from_server(record.meta)
-        )
+
+        try:
+            values = spread_results(ops, record.bins)
+        except (ValueConversionError, OperationResultError) as exc:
+            raise type(exc)(f"{self._context('operate', key)}: {exc}") from exc
+        return OperateResult(ops, values, meta_from_server(record.meta))
 
     def _op_dicts(self, ops: Sequence[Op[Any]]) -> list[dict[str, Any]]:
         if not ops:
@@ -583,9 +636,11 @@ class Repository(Generic[M]):
         code = int(batch_record.result)
         if code != _RC_OK:
             return _failed(key, code, bool(getattr(batch_record, "in_doubt", False)))
-        record = batch_record.record
-        _, meta, bins = _record_parts(record)
-        return BatchOutcome(key, "ok", self._to_model(key, bins or {}, meta))
+        _, meta, bins = _record_parts(batch_record.record)
+        try:
+            return BatchOutcome(key, "ok", self._to_model(key, bins or {}, meta))
+        except ValueConversionError as exc:
+            return _refused(key, exc)
 
     def operate_many(
         self, keys: Sequence[KeyValue], *ops: Op[Any]
@@ -617,9 +672,16 @@ class Repository(Generic[M]):
                 yield _failed(key, code, bool(batch_record.in_doubt))
                 continue
             _, meta, bins = _record_parts(batch_record.record)
-            values = spread_results(ops, bins, every_op=True)
-            result = OperateResult(ops, values, meta_from_server(meta))
-            yield BatchOutcome(key, "ok", result)
+            try:
+                values = spread_results(ops, bins, every_op=True)
+            except (ValueConversionError, OperationResultError) as exc:
+                error = type(exc)(f"{self._context('operate_many', key)}: {exc}")
+                error.__cause__ = exc
+                yield _refused(key, error)
+                continue
+            yield BatchOutcome(
+                key, "ok", OperateResult(ops, values, meta_from_server(meta))
+            )
 
     def delete_many(self, keys: Sequence[KeyValue]) -> list[BatchOutcome[None]]:
         """Delete many records; a key that did not exist gives a "missing" outcome."""
@@ -659,23 +721,43 @@ class Repository(Generic[M]):
 
         outcomes: list[BatchOutcome[None]] = []
         for chunk in self._chunks(models):
-            keys = [model.__dict__[self._spec.key_field] for model in chunk]
-            records = self._batch_records(chunk, keys, exists)
-            self._log(f"batch_write ({operation})", len(records))
-            with translated_errors(self._context(operation)):
-                result = _unwrapped(self.client, "batch_write")(records, policy, 0)
-            outcomes.extend(_write_outcomes(keys, result.batch_records))
+            outcomes.extend(self._write_chunk(operation, chunk, exists, policy))
         return outcomes
+
+    def _write_chunk(
+        self, operation: str, models: Sequence[M], exists: int, policy: dict[str, Any]
+    ) -> list[BatchOutcome[None]]:
+        keys = [model.__dict__[self._spec.key_field] for model in models]
+        records = self._batch_records(models, keys, exists)
+
+        # A model with no bins is not sent: its key gets an EmptyRecordError outcome.
+        sent = [record for record in records if record is not None]
+        written: Iterator[BatchOutcome[None]] = iter(())
+        if sent:
+            self._log(f"batch_write ({operation})", len(sent))
+            with translated_errors(self._context(operation)):
+                result = _unwrapped(self.client, "batch_write")(sent, policy, 0)
+            sent_keys = [k for k, r in zip(keys, records, strict=True) if r is not None]
+            written = iter(_write_outcomes(sent_keys, result.batch_records))
+
+        return [
+            next(written)
+            if record is not None
+            else _refused(key, self._empty_record_error(operation, key))
+            for key, record in zip(keys, records, strict=True)
+        ]
 
     def _batch_records(
         self, models: Sequence[M], keys: Sequence[KeyValue], exists: int
-    ) -> list[tuple[Any, ...]]:
-        records: list[tuple[Any, ...]] = []
+    ) -> list[tuple[Any, ...] | None]:
+        records: list[tuple[Any, ...] | None] = []
         generation_field = self._spec.generation_field
         for model, key in zip(models, keys, strict=True):
             bins = self._bins_for(model, exists)
             generation = model.__dict__[generation_field] if generation_field else None
-            if generation and exists != aerospike_py.POLICY_EXISTS_CREATE_ONLY:
+            if not _has_value(bins):
+                records.append(None)
+            elif generation and exists != aerospike_py.POLICY_EXISTS_CREATE_ONLY:
                 records.append((self.key(key), bins, {"gen": generation}))
             else:
                 records.append((self.key(key), bins))
@@ -686,37 +768,78 @@ class Repository(Generic[M]):
 
     # Scan.
 
-    def scan(self) -> Iterator[M]:
+    def scan(self, *, skip_keyless: bool = False) -> Iterator[M]:
         """Yield every record of the model's set as a model, keys included.
 
         Records are read in pages of 256 partitions, so memory stays bounded. Needs
         the user key stored with each record: declare the model with
-        `send_key=True` before writing.
+        `send_key=True` before writing. Use `scan_outcomes` to go on past records
+        that cannot be read as models.
+
+        Args:
+            skip_keyless: Skip records stored without their user key (written by
+                another client, or before send_key was set) instead of raising.
 
         Raises:
-            MissingUserKeyError: When a record was stored without its user key.
+            MissingUserKeyError: When a record was stored without its user key and
+                `skip_keyless` is False; the message gives its digest in hex.
+            ValueConversionError: When a stored record does not fit the model.
+        """
+        for outcome in self.scan_outcomes(skip_keyless=skip_keyless):
+            yield outcome.unwrap()
+
+    def scan_outcomes(self, *, skip_keyless: bool = False) -> Iterator[BatchOutcome[M]]:
+        """Yield one outcome per record of the model's set; never stops at a bad one.
+
+        An outcome is "ok" with the model, or "error" with `error` telling why the
+        record cannot be read as a model: a MissingUserKeyError for a record stored
+        without its user key (its `key` is None and its `digest` identifies it) or a
+        ValueConversionError for stored data that does not fit the model. Every
+        outcome carries the record's `digest`.
+
+        Args:
+            skip_keyless: Leave out records stored without their user key.
         """
         for begin in range(0, _PARTITIONS, SCAN_PAGE_PARTITIONS):
-            yield from self._scan_page(begin)
+            for record in self._scan_page(begin):
+                outcome = self._scanned_outcome(record)
+                if not (skip_keyless and outcome.key is None):
+                    yield outcome
 
-    def _scan_page(self, begin: int) -> list[M]:
+    def _scan_page(self, begin: int) -> list[Any]:
         page = aerospike_py.partition_filter_by_range(begin, SCAN_PAGE_PARTITIONS)
         self._log("query (scan)")
         with translated_errors(self._context("scan")):
             query = self.client.query(self.namespace, self.set_name)
-            records = query.results({"partition_filter": page})
-        return [self._scanned_model(record) for record in records]
+            return list(query.results({"partition_filter": page}))
 
-    def _scanned_model(self, record: Any) -> M:
+    def _scanned_outcome(self, record: Any) -> BatchOutcome[M]:
         key, meta, bins = _record_parts(record)
-        user_key = _user_key(key)
+        user_key, digest = _user_key(key), _digest(key)
         if user_key is None:
-            raise MissingUserKeyError(
-                f"scan of {self.namespace}.{self.set_name} found a record without its user "
-                f"key; declare {self.model.__name__} with send_key=True and rewrite the "
-                "records so scans can rebuild whole models"
-            )
-        return self._to_model(user_key, bins or {}, meta)
+            return _refused(None, self._keyless_error(digest), digest)
+
+        try:
+            model = self._to_model(user_key, bins or {}, meta)
+        except ValueConversionError as exc:
+            return _refused(user_key, exc, digest)
+        return BatchOutcome(user_key, "ok", model, digest=digest)
+
+    def _keyless_error(self, digest: bytes | None) -> MissingUserKeyError:
+        name = self.model.__name__
+        fix = (
+            f"rewrite it through a Repository({name}) (which sends the key)"
+            if self._spec.send_key
+            else f"declare {name} with send_key=True and rewrite it"
+        )
+        return MissingUserKeyError(
+            f"scan of {self.namespace}.{self.set_name}: the record with digest "
+            f"{digest.hex() if digest else '?'} was written without its user key (by "
+            f"another client, or before send_key was set), so no {name} can be built "
+            f"from it; {fix}, or delete it, or pass scan(skip_keyless=True) to skip "
+            "such records (scan_outcomes() reports them with their digest)",
+            digest=digest,
+        )
 
     # Columns.
 
@@ -739,7 +862,11 @@ class Repository(Generic[M]):
             Columns keyed by field name, plus the key field's column.
 
         Raises:
-            ValueConversionError: When a stored str is wider than its declared width.
+            ValueConversionError: When a stored str is wider than its declared width,
+                or a stored value does not match a field's type (e.g. a str in an
+                int bin); the message names the field, the bin and the keys.
+            KeyError: When a name in `fields` is not a bin field of the model.
+            TypeError: When a field in `fields` has no column type.
         """
         specs = select_columns(self.model, fields)
         keys = list(keys)
@@ -771,13 +898,48 @@ class _ColumnReader:
         self._repo._log("batch_read (columns)", len(aero_keys))
         with translated_errors(self._repo._context("read_columns")):
             handle = self._repo.client.batch_read(aero_keys, bins=self._bins)
-            filled = handle.to_numpy(self._dtype)
+            filled = self._to_numpy(handle, aero_keys)
             rows = handle.to_list()
 
         self._raw[start:end] = filled.batch_records
         self._codes[start:end] = filled.result_codes
         self._meta[start:end] = filled.meta
         self._mark_present(start, rows)
+
+    def _to_numpy(self, handle: Any, aero_keys: list[Any]) -> Any:
+        try:
+            return handle.to_numpy(self._dtype)
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise self._mismatch(exc, handle.to_list(), aero_keys) from exc
+
+    def _mismatch(
+        self, exc: Exception, rows: list[Any], aero_keys: list[Any]
+    ) -> ValueConversionError:
+        # aerospike-py names the dtype field, which is the bin name.
+        match = re.search(r"field '([^']*)'", str(exc))
+        spec = next((c for c in self._specs if match and c.bin_name == match[1]), None)
+        if spec is None:
+            return ValueConversionError(
+                f"{self._repo._context('read_columns')}: a stored value does not match "
+                f"the declared column types ({exc}); read the records with get_many() "
+                "to find it"
+            )
+
+        model = self._repo.model
+        path = f"{model.__name__}.{spec.field_name}"
+        kind = model.aerospike_spec().bin_named(spec.field_name).codec.python_type
+        keys = [
+            key[2]
+            for key, row in zip(aero_keys, rows, strict=True)
+            if row is not None and not _fits_column(row.get(spec.bin_name), spec)
+        ]
+        return ValueConversionError(
+            f"{path} (bin {spec.bin_name!r}): a stored value does not match the "
+            f"declared type {getattr(kind, '__name__', kind)} in the record(s) with key "
+            f"{', '.join(map(repr, keys[:5])) or '?'}{' ...' if len(keys) > 5 else ''}"
+            f" of {self._repo.namespace}.{self._repo.set_name} (aerospike-py: {exc}); "
+            "fix the stored records or the field's type"
+        )
 
     def _mark_present(self, start: int, rows: list[dict[str, Any] | None]) -> None:
         # Missing records are masked through the result codes; C-level iteration
@@ -801,7 +963,8 @@ class _ColumnReader:
             columns[spec.field_name] = np.ma.MaskedArray(column, mask=~present)
         ttls = self._meta["ttl"].astype(np.int64)
         ttls[ttls == _SERVER_NEVER_EXPIRE] = -1
-        return Columns(columns, self._codes, self._meta["gen"].copy(), ttls)
+        absent = absent_reasons(self._repo.model, self._specs)
+        return Columns(columns, self._codes, self._meta["gen"].copy(), ttls, absent)
 
 
 def _placed(
@@ -847,12 +1010,34 @@ def _write_outcomes(
     return outcomes
 
 
+def _fits_column(value: Any, spec: ColumnSpec) -> bool:
+    kind = spec.read_dtype.kind
+    if value is None:
+        return True
+    if kind == "S":
+        return isinstance(value, (str, bytes))
+    if kind == "f":
+        return isinstance(value, (int, float))
+    return isinstance(value, int)
+
+
+def _has_value(bins: dict[str, Any]) -> bool:
+    return any(value is not None for value in bins.values())
+
+
 def _record_parts(record: Any) -> tuple[Any, Any, dict[str, Any] | None]:
     """Return (key, meta, bins) of a Record NamedTuple or a plain 3-tuple."""
     if record is None:
         return None, None, None
     key, meta, bins = record
     return key, meta, bins
+
+
+def _digest(key: Any) -> bytes | None:
+    if key is None:
+        return None
+    digest = key.digest if hasattr(key, "digest") else key[3]
+    return bytes(digest) if digest is not None else None
 
 
 def _user_key(key: Any) -> KeyValue | None:

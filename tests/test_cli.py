@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -87,8 +88,129 @@ def test_serve_refuses_a_non_loopback_address_without_the_flag_and_says_why(
     assert "loopback" in capsys.readouterr().err
 
 
-def test_demo_limit_must_be_positive(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit):
-        main(["demo", "flights", "--limit", "0"])
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        pytest.param("0", "got 0", id="zero"),
+        pytest.param("-3", "got -3", id="negative"),
+        pytest.param("abc", "got 'abc'", id="not-a-number"),
+        pytest.param("1.5", "got '1.5'", id="fraction"),
+    ],
+)
+def test_demo_limit_must_be_a_positive_whole_number(
+    capsys: pytest.CaptureFixture[str], text: str, said: str
+) -> None:
+    with pytest.raises(SystemExit, match=r"^2$"):
+        main(["demo", "flights", "--limit", text])
 
-    assert "positive number of flights" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert (
+        f"error: argument --limit: expected a positive whole number of flights, {said}"
+        in err
+    )
+    assert "_positive" not in err
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        pytest.param(
+            "70000",
+            "expected a TCP port from 0 to 65535 (0 picks a free one), got 70000",
+            id="above-65535",
+        ),
+        pytest.param(
+            "65536",
+            "expected a TCP port from 0 to 65535 (0 picks a free one), got 65536",
+            id="65536",
+        ),
+        pytest.param(
+            "-1",
+            "expected a TCP port from 0 to 65535 (0 picks a free one), got -1",
+            id="negative",
+        ),
+        pytest.param(
+            "http", "expected a TCP port from 0 to 65535, got 'http'", id="not-a-number"
+        ),
+    ],
+)
+def test_serve_port_outside_0_to_65535_is_an_argument_error(
+    capsys: pytest.CaptureFixture[str], text: str, said: str
+) -> None:
+    with pytest.raises(SystemExit, match=r"^2$"):
+        main(["serve", "--port", text])
+
+    err = capsys.readouterr().err
+    assert f"aerorepo serve: error: argument --port: {said}" in err
+    assert "Traceback" not in err
+
+
+def test_serve_refusal_names_the_command_line_option_not_the_python_argument(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    status = main(["serve", "--host", "0.0.0.0", "--port", "0"])
+
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.endswith("pass --allow-non-loopback to do it anyway\n")
+    assert "allow_non_loopback=True" not in err
+
+
+def test_serve_on_a_taken_port_suggests_port_0_as_an_option(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        status = main(["serve", "--port", str(port)])
+
+    err = capsys.readouterr().err
+    assert status == 2
+    assert f"aerorepo: error: cannot listen on 127.0.0.1:{port}" in err
+    assert "pass --port 0" in err
+    assert "port=0" not in err
+
+
+@pytest.mark.parametrize(
+    "hosts",
+    [
+        pytest.param("127.0.0.1:notaport", id="port-not-a-number"),
+        pytest.param("127.0.0.1:70000", id="port-too-big"),
+        pytest.param(":3000", id="no-host"),
+        pytest.param("127.0.0.1:3000,,", id="empty-entry"),
+    ],
+)
+def test_a_bad_aerospike_hosts_setting_is_a_one_line_error(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    hosts: str,
+) -> None:
+    monkeypatch.setenv("AEROSPIKE_HOSTS", hosts)
+
+    status = main(["demo", "flights", "--limit", "1"])
+
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.startswith("aerorepo: error: AEROSPIKE_HOSTS")
+    assert err.endswith("; or unset AEROSPIKE_HOSTS to use the embedded server\n")
+    assert err.count("\n") == 1
+
+
+def test_an_unreachable_cluster_is_a_one_line_error(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("AEROSPIKE_HOSTS", f"127.0.0.1:{port}")
+
+    status = main(["demo", "flights", "--limit", "1"])
+
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.startswith(
+        f"aerorepo: error: connect to the cluster at 127.0.0.1:{port} "
+        "(AEROSPIKE_HOSTS) failed"
+    )
+    assert "Traceback" not in err

@@ -6,13 +6,26 @@ import datetime as dt
 import enum
 import uuid
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from pydantic import BaseModel
 
-from aerorepo import TTL_KEEP_CURRENT, TTL_NAMESPACE_DEFAULT, TTL_NEVER_EXPIRE
-from aerorepo.codec import check_ttl, codec_for, encode_any, ttl_from_server
+from aerorepo import (
+    MAX_NESTING,
+    TTL_KEEP_CURRENT,
+    TTL_MAX,
+    TTL_NAMESPACE_DEFAULT,
+    TTL_NEVER_EXPIRE,
+)
+from aerorepo.codec import (
+    bin_codec,
+    check_nesting,
+    check_ttl,
+    codec_for,
+    encode_any,
+    ttl_from_server,
+)
 from aerorepo.exceptions import IntegerRangeError, InvalidTTLError, ValueConversionError
 
 
@@ -226,7 +239,7 @@ def test_encode_any_passes_plain_values_through() -> None:
         pytest.param(TTL_KEEP_CURRENT, id="keep-current"),
         pytest.param(TTL_NAMESPACE_DEFAULT, id="namespace-default"),
         pytest.param(1, id="one-second"),
-        pytest.param(2**32 - 1, id="max"),
+        pytest.param(315_360_000, id="ten-years"),
     ],
 )
 def test_allowed_ttls_pass_through_unchanged(ttl: int) -> None:
@@ -241,15 +254,87 @@ def test_ttl_constants_have_the_aerospike_values() -> None:
     "ttl",
     [
         pytest.param(-5, id="minus-5"),
+        pytest.param(-3, id="minus-3"),
+        pytest.param(315_360_001, id="ten-years-and-a-second"),
+        pytest.param(2**32 - 2, id="client-keep-current-trap"),
+        pytest.param(2**32 - 1, id="client-never-expire-trap"),
         pytest.param(2**32, id="too-big"),
         pytest.param(1.5, id="float"),
+        pytest.param(True, id="bool"),
     ],
 )
 def test_other_ttls_are_refused_with_the_allowed_values(ttl: Any) -> None:
     with pytest.raises(
-        InvalidTTLError, match=r"is not allowed; use seconds 1 \.\. 4294967295"
+        InvalidTTLError,
+        match=rf"TTL {ttl!r} is not allowed; use seconds 1 \.\. 315360000 "
+        r"\(TTL_MAX, 10 years\), TTL_NEVER_EXPIRE \(-1\), TTL_KEEP_CURRENT \(-2\) or "
+        r"TTL_NAMESPACE_DEFAULT \(0\)",
     ):
         check_ttl(ttl)
+
+
+def test_ttl_max_is_ten_years_of_seconds() -> None:
+    assert TTL_MAX == 315_360_000 == 10 * 365 * 24 * 3600
+
+
+# Nesting of lists and dicts.
+
+
+def nested(levels: int, kind: str) -> Any:
+    value: Any = 1
+    for _ in range(levels):
+        value = {"a": value} if kind == "dict" else [value]
+    return value
+
+
+@pytest.mark.parametrize(
+    ("annotation", "kind"),
+    [
+        pytest.param(dict[str, Any], "dict", id="dict"),
+        pytest.param(list[Any], "list", id="list"),
+        pytest.param(Any, "dict", id="any"),
+        pytest.param(dict[str, Any] | None, "dict", id="optional-dict"),
+    ],
+)
+def test_bin_codec_accepts_64_levels_and_refuses_65(annotation: Any, kind: str) -> None:
+    codec = bin_codec(codec_for(annotation))
+
+    assert codec.encode(nested(MAX_NESTING, kind), "M.deep") == nested(64, kind)
+    with pytest.raises(
+        ValueConversionError,
+        match=r"M\.deep: the value nests lists and dicts more than 64 levels deep",
+    ):
+        codec.encode(nested(MAX_NESTING + 1, kind), "M.deep")
+
+
+def test_bin_codec_leaves_scalar_codecs_alone() -> None:
+    assert bin_codec(codec_for(int)) is codec_for(int)
+
+
+def test_check_nesting_counts_mixed_lists_and_dicts() -> None:
+    value = nested(32, "list")
+    for _ in range(33):
+        value = {"k": value}
+    with pytest.raises(ValueConversionError, match=r"at most 64 levels"):
+        check_nesting(value, "M.mixed")
+
+
+@pytest.mark.parametrize(
+    ("annotation", "nullable"),
+    [
+        pytest.param(Any, True, id="any"),
+        pytest.param(object, True, id="object"),
+        pytest.param(Literal["a", None], True, id="literal-with-none"),
+        pytest.param(int | None, True, id="optional-int"),
+        pytest.param(int, False, id="int"),
+        pytest.param(Literal["a", "b"], False, id="literal"),
+        pytest.param(int | str, False, id="union-without-none"),
+    ],
+)
+def test_codecs_know_whether_the_annotation_admits_none(
+    annotation: Any, nullable: bool
+) -> None:
+    assert codec_for(annotation).nullable is nullable
 
 
 def test_server_never_expire_reads_as_the_constant() -> None:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import aerospike_py
 import numpy as np
 import pytest
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from aerorepo import Columns, Key, Model, Repository, Width
 from aerorepo.exceptions import ValueConversionError
@@ -172,3 +172,127 @@ def test_required_bin_absent_from_a_stored_record_is_masked_not_zero(
     assert cols["seats"].tolist() == [None, 0]
     assert cols["carrier"].tolist() == [None, "UA"]
     assert cols["dep_delay"].tolist() == [1.5, None]
+
+
+class Point(BaseModel):
+    x: int = 0
+
+
+class Wide(Model, namespace="test", set_name="wide"):
+    wide_id: Annotated[int, Key()]
+    n: int = 0
+    text: str = ""
+    maybe: str | None = None
+    parts: list[int] = Field(default_factory=list)
+    attrs: dict[str, int] = Field(default_factory=dict)
+    point: Point | None = None
+
+
+STR_FIX = r"use Annotated\[str, Width\(n\)\] \(or Field\(max_length=n\)\) for "
+OTHER_FIX = r"read {0} with get_many\(\), or store it in a field of a column type"
+
+
+@pytest.mark.parametrize(
+    ("field", "fix"),
+    [
+        pytest.param("text", STR_FIX + "text", id="str-without-width"),
+        pytest.param("maybe", STR_FIX + "maybe", id="optional-str-without-width"),
+        pytest.param("parts", OTHER_FIX.format("parts"), id="list"),
+        pytest.param("attrs", OTHER_FIX.format("attrs"), id="dict"),
+        pytest.param("point", OTHER_FIX.format("point"), id="nested-model"),
+    ],
+)
+def test_a_field_without_a_column_type_is_refused_and_its_column_says_why(
+    aerospike_client: aerospike_py.Client, aerospike_set: str, field: str, fix: str
+) -> None:
+    repo = Repository(Wide, aerospike_client, set_name=aerospike_set)
+    repo.upsert(Wide(wide_id=1, n=2))
+    reason = (
+        rf"Wide\.{field} has no column type; columns exist for int, float, bool, "
+        rf"datetime, date and str with a width; {fix}"
+    )
+
+    with pytest.raises(TypeError, match=rf"^{reason}$"):
+        repo.read_columns([1], fields=[field])
+    with pytest.raises(KeyError, match=rf"no column '{field}': {reason}; columns are"):
+        repo.read_columns([1])[field]
+
+
+def test_column_lookup_explains_fields_left_out_and_bin_names(
+    repo: Repository[Flight],
+) -> None:
+    repo.upsert(Flight(flight_id=1, carrier="UA", seats=3))
+    cols = repo.read_columns([1], fields=["seats", "flight_id"])
+
+    assert cols.names == ["flight_id", "seats"]
+    with pytest.raises(
+        KeyError, match=r"no column 'carrier': carrier was not among the fields read"
+    ):
+        cols["carrier"]
+    with pytest.raises(
+        KeyError, match=r"no column 'orig': 'orig' is the bin name of field origin"
+    ):
+        cols["orig"]
+
+
+def test_asking_for_a_bin_name_instead_of_a_field_name_says_which_field(
+    repo: Repository[Flight],
+) -> None:
+    with pytest.raises(
+        KeyError, match=r"no bin field 'orig' \(it is the bin of field 'origin'\)"
+    ):
+        repo.read_columns([1], fields=["orig"])
+
+
+@pytest.mark.parametrize(
+    ("bins", "field", "kind", "said"),
+    [
+        pytest.param(
+            {"seats": "many"},
+            "seats",
+            "int",
+            "cannot write string to numeric field 'seats'",
+            id="str-in-int",
+        ),
+        pytest.param(
+            {"dep_delay": "late"},
+            "dep_delay",
+            "float",
+            "cannot write string to numeric field 'dep_delay'",
+            id="str-in-float",
+        ),
+        pytest.param(
+            {"carrier": 5},
+            "carrier",
+            "str",
+            "cannot write integer to bytes field 'carrier'",
+            id="int-in-str",
+        ),
+        pytest.param(
+            {"dep_delay": {"a": 1}},
+            "dep_delay",
+            "float",
+            "unsupported Aerospike value type for numpy field 'dep_delay'",
+            id="map-in-float",
+        ),
+    ],
+)
+def test_a_stored_value_of_another_type_names_the_field_bin_and_key(
+    repo: Repository[Flight],
+    aerospike_client: aerospike_py.Client,
+    bins: dict[str, Any],
+    field: str,
+    kind: str,
+    said: str,
+) -> None:
+    repo.upsert(Flight(flight_id=1, carrier="UA", seats=1, dep_delay=1.0))
+    aerospike_client.put(repo.key(2), {"carrier": "AA", **bins})
+    repo.upsert(Flight(flight_id=3, carrier="B6", seats=1, dep_delay=1.0))
+
+    with pytest.raises(
+        ValueConversionError,
+        match=rf"^Flight\.{field} \(bin '{field}'\): a stored value does not match the "
+        rf"declared type {kind} in the record\(s\) with key 2 of test\.t_\w+ "
+        rf"\(aerospike-py: {said}\); fix the stored records or the field's type$",
+    ):
+        repo.read_columns([1, 2, 3])

@@ -654,7 +654,7 @@ def test_batch_rows_with_unreadable_values_are_refused(server, raw):
         ),
     ]
     raw.sendall(batch_message(struct.pack(">IB", len(rows), 0x0D) + b"".join(rows)))
-    kind, body = read_reply(raw)
+    _kind, body = read_reply(raw)
     codes = []
     while body:
         header = HEADER.unpack_from(body)

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Annotated, Any
+import warnings
+from typing import Annotated, Any, Optional
 
 import pydantic
 import pytest
 from pydantic import BaseModel, Field
 
 from aerorepo import BinRef, Generation, Key, Model, ModelDefinitionError, Width
-from aerorepo.exceptions import ValueConversionError
+from aerorepo.exceptions import InvalidTTLError, ValueConversionError
 
 
 class Flight(Model, namespace="test", set_name="flights", send_key=True):
@@ -42,13 +43,19 @@ class Person(Model, namespace="test", set_name="people"):
     by_color: dict[Color, int] = Field(default_factory=dict)
 
 
-def define(name: str, namespace: Any = "test", **fields: Any) -> type[Model]:
+def define(
+    name: str,
+    namespace: Any = "test",
+    class_keywords: dict[str, Any] | None = None,
+    **fields: Any,
+) -> type[Model]:
     """Define a Model subclass at run time from field annotations (and defaults)."""
     annotations = {field: value[0] for field, value in fields.items()}
     defaults = {field: value[1] for field, value in fields.items() if len(value) > 1}
-    namespace_kw = {} if namespace is None else {"namespace": namespace}
+    keywords = {} if namespace is None else {"namespace": namespace}
+    keywords.update(class_keywords or {})
     body = {"__annotations__": annotations, **defaults, "__module__": __name__}
-    return type(name, (Model,), body, **namespace_kw)
+    return type(name, (Model,), body, **keywords)
 
 
 KEY = (Annotated[int, Key()],)
@@ -87,8 +94,33 @@ KEY = (Annotated[int, Key()],)
         pytest.param(
             {"k": (Annotated[int | None, Key()], None)},
             {},
-            r"M\.k: key type .*None.* is not supported",
+            r"M\.k: the key field cannot be Optional.*k: Annotated\[str, Key\(\)\]",
             id="optional-key",
+        ),
+        pytest.param(
+            {"k": (Optional[Annotated[str, Key()]], None)},  # noqa: UP045
+            {},
+            r"M\.k: the key field cannot be Optional, as every record has a key",
+            id="optional-around-annotated-key",
+        ),
+        pytest.param(
+            {"k": (Annotated[str, Key()] | None, None)},
+            {},
+            r"M\.k: the key field cannot be Optional",
+            id="union-with-none-around-annotated-key",
+        ),
+        pytest.param(
+            {"k": KEY, "g": (Optional[Annotated[int, Generation()]], None)},  # noqa: UP045
+            {},
+            r"M\.g: the generation field cannot be Optional.*Generation\(\)\] = 0",
+            id="optional-generation",
+        ),
+        pytest.param(
+            {"k": KEY},
+            {"class_keywords": {"ttl": 315_360_001}},
+            r"M class keyword ttl: TTL 315360001 is not allowed; use seconds 1 \.\. "
+            r"315360000",
+            id="ttl-over-ten-years",
         ),
         pytest.param(
             {
@@ -129,8 +161,40 @@ KEY = (Annotated[int, Key()],)
 def test_class_definition_refuses_broken_rules(
     fields: dict[str, Any], kwargs: dict[str, Any], message: str
 ) -> None:
-    with pytest.raises(ModelDefinitionError, match=message):
+    with pytest.raises((ModelDefinitionError, InvalidTTLError), match=message):
         define("M", **kwargs, **fields)
+
+
+@pytest.mark.parametrize(
+    ("keyword", "hint"),
+    [
+        pytest.param("set", r" \(did you mean set_name=\.\.\.\?\)", id="set"),
+        pytest.param("sett", r" \(did you mean set_name=\.\.\.\?\)", id="sett"),
+        pytest.param(
+            "namspace", r" \(did you mean namespace=\.\.\.\?\)", id="namspace"
+        ),
+        pytest.param("sendkey", r" \(did you mean send_key=\.\.\.\?\)", id="sendkey"),
+        pytest.param("colour", "", id="unrelated"),
+    ],
+)
+def test_unknown_class_keyword_is_named_with_the_valid_ones(
+    keyword: str, hint: str
+) -> None:
+    with pytest.raises(
+        ModelDefinitionError,
+        match=rf"^M: unknown class keyword '{keyword}'{hint}; the valid keywords are "
+        r"namespace, set_name, ttl, send_key, abstract \(plus pydantic ConfigDict",
+    ):
+        define("M", class_keywords={keyword: "x"}, k=KEY)
+
+
+def test_pydantic_config_keywords_are_still_accepted() -> None:
+    class Frozen(Model, namespace="test", frozen=True):
+        k: Annotated[int, Key()]
+        v: int = 0
+
+    with pytest.raises(pydantic.ValidationError, match="frozen"):
+        Frozen(k=1).v = 2  # type: ignore[misc]
 
 
 def test_set_name_over_63_bytes_is_refused_with_its_size() -> None:
@@ -253,11 +317,41 @@ def test_from_bins_converts_stored_datetimes_and_enum_keys() -> None:
     assert person.hist == {7: 70}
 
 
-def test_from_bins_refuses_values_that_do_not_fit() -> None:
+@pytest.mark.parametrize(
+    ("bins", "problem"),
+    [
+        pytest.param(
+            {"carrier": 12},
+            r"field carrier \(bin 'carrier'\): Input should be a valid string, "
+            r"stored int 12",
+            id="wrong-type",
+        ),
+        pytest.param(
+            {"dep_delay": 1.5},
+            r"field carrier \(bin 'carrier'\) is required but the bin is absent",
+            id="required-bin-absent",
+        ),
+        pytest.param(
+            {"carrier": "AA", "tail": 7},
+            r"field tailnum \(bin 'tail'\): Input should be a valid string",
+            id="aliased-bin",
+        ),
+    ],
+)
+def test_from_bins_names_the_key_field_and_bin_that_do_not_fit(
+    bins: dict[str, Any], problem: str
+) -> None:
     with pytest.raises(
-        ValueConversionError, match=r"record 5 of test\.flights does not fit Flight"
+        ValueConversionError,
+        match=r"^Flight record with key 5 in test\.flights cannot be read: the stored "
+        rf"data does not fit the model: {problem}.*; fix the stored record",
     ):
-        Flight.from_bins(5, {"carrier": 12})
+        Flight.from_bins(5, bins)
+
+
+def test_from_bins_names_a_key_of_the_wrong_type() -> None:
+    with pytest.raises(ValueConversionError, match=r"field flight_id \(the key\)"):
+        Flight.from_bins("x", {"carrier": "AA"})
 
 
 def test_bin_lookup_by_name_names_the_valid_fields() -> None:
@@ -267,18 +361,48 @@ def test_bin_lookup_by_name_names_the_valid_fields() -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["to_bins", "key_value", "record_generation", "numpy_dtype"]
+    "name",
+    [
+        pytest.param("to_bins", id="to_bins"),
+        pytest.param("bin", id="bin"),
+        pytest.param("from_bins", id="from_bins"),
+        pytest.param("key_value", id="key_value"),
+        pytest.param("record_generation", id="record_generation"),
+        pytest.param("numpy_dtype", id="numpy_dtype"),
+        pytest.param("aerospike_spec", id="aerospike_spec"),
+    ],
 )
-@pytest.mark.filterwarnings("ignore:Field name:UserWarning")
-def test_field_hiding_a_model_method_is_refused(name: str) -> None:
-    with pytest.raises(ModelDefinitionError, match=f"hides the Model method {name}"):
-        type(
-            "Shadow",
-            (Model,),
-            {
-                "__annotations__": {"k": Annotated[int, Key()], name: int},
-                name: 0,
-                "__module__": __name__,
-            },
-            namespace="test",
-        )
+def test_field_hiding_a_model_method_is_refused_without_a_pydantic_warning(
+    name: str,
+) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(
+            ModelDefinitionError,
+            match=rf"Shadow\.{name}: the field name hides the Model method {name}\(\); "
+            rf"rename the field .*Field\(alias='{name}'\)",
+        ):
+            type(
+                "Shadow",
+                (Model,),
+                {
+                    "__annotations__": {"k": Annotated[int, Key()], name: int},
+                    name: 0,
+                    "__module__": __name__,
+                },
+                namespace="test",
+            )
+
+
+def test_field_hiding_a_method_is_refused_in_a_subclass_too() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ModelDefinitionError, match=r"Sub\.bin: the field name"):
+
+            class Sub(Flight):
+                bin: int = 0  # type: ignore[assignment]
+
+
+def test_a_field_may_keep_a_method_name_as_its_bin_name_through_an_alias() -> None:
+    model = define("M", k=KEY, bin_value=(int, Field(default=0, alias="bin")))
+    assert [b.bin_name for b in model.aerospike_spec().bins] == ["bin"]

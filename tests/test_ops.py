@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any
 
 import aerospike_py
@@ -29,6 +30,7 @@ class Item(Model, namespace="test", set_name="items"):
     items: dict[str, int] = Field(default_factory=dict)
     prices: dict[str, float] = Field(default_factory=dict)
     tags: list[str] = Field(default_factory=list)
+    anything: Any = None
 
 
 It: Any = Item  # class attributes as the metaclass serves them at run time
@@ -163,6 +165,50 @@ def test_touch_carries_its_ttl_and_refuses_negative_five() -> None:
 def test_builder_on_the_wrong_kind_of_bin_is_refused(build: Any, message: str) -> None:
     with pytest.raises(OperationTypeError, match=message):
         build()
+
+
+@pytest.mark.parametrize(
+    ("field", "kind"),
+    [
+        pytest.param("views", "int", id="int-with-default"),
+        pytest.param("name", "str", id="width-str"),
+        pytest.param("flag", "bool", id="bool"),
+        pytest.param("items", "dict[str, int]", id="dict"),
+        pytest.param("tags", "list[str]", id="list"),
+    ],
+)
+@pytest.mark.parametrize(
+    ("builder", "build"),
+    [
+        pytest.param("write(None)", lambda ref: ref.write(None), id="write-none"),
+        pytest.param("delete()", lambda ref: ref.delete(), id="delete"),
+    ],
+)
+def test_removing_the_bin_of_a_required_field_is_refused(
+    field: str, kind: str, builder: str, build: Any
+) -> None:
+    with pytest.raises(
+        OperationTypeError,
+        match=rf"^Item\.{field}\.{re.escape(builder)} would remove the bin, but the "
+        rf"field is required \({re.escape(kind)}\), so the record could not be read "
+        rf"back; declare it Optional \({field}: {re.escape(kind)} \| None = None\)",
+    ):
+        build(Item.bin(field))
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        pytest.param("price", id="optional-float"),
+        pytest.param("note", id="optional-str"),
+        pytest.param("anything", id="any"),
+    ],
+)
+def test_removing_the_bin_of_a_field_that_admits_none_is_allowed(field: str) -> None:
+    bin_name = Item.bin(field).bin_name
+    expected = {"op": 2, "bin": bin_name, "val": None}
+    assert Item.bin(field).write(None).to_dict() == expected
+    assert Item.bin(field).delete().to_dict() == expected
 
 
 def test_operation_type_error_is_a_type_error() -> None:

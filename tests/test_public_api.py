@@ -5,30 +5,48 @@ from __future__ import annotations
 import pytest
 
 import aerorepo
+from aerorepo import exceptions
 
 EXPECTED = [
     "INT64_MAX",
     "INT64_MIN",
+    "MAX_NESTING",
     "TTL_KEEP_CURRENT",
     "TTL_MAX",
     "TTL_NAMESPACE_DEFAULT",
     "TTL_NEVER_EXPIRE",
     "AerorepoError",
+    "AerospikeConnectionError",
+    "AerospikeTimeoutError",
     "BatchOutcome",
+    "BinNameError",
     "BinRef",
+    "BinTypeError",
+    "ClientCallError",
     "Columns",
     "EmbeddedServer",
+    "EmbeddedServerError",
+    "EmptyRecordError",
+    "FilteredOutError",
     "Generation",
     "GenerationError",
+    "IntegerRangeError",
+    "InvalidTTLError",
     "Key",
+    "MissingUserKeyError",
     "Model",
     "ModelDefinitionError",
     "Op",
     "OperateResult",
+    "OperationResultError",
+    "OperationTypeError",
+    "ParameterError",
     "RecordExistsError",
     "RecordMeta",
     "RecordNotFoundError",
+    "RecordTooBigError",
     "Repository",
+    "ValueConversionError",
     "Width",
     "ops",
 ]
@@ -52,3 +70,41 @@ def test_every_public_name_resolves() -> None:
 def test_unknown_attribute_raises_attribute_error() -> None:
     with pytest.raises(AttributeError, match="no_such_name"):
         aerorepo.no_such_name  # noqa: B018
+
+
+ERRORS = [
+    "AerospikeConnectionError",
+    "AerospikeTimeoutError",
+    "BinNameError",
+    "BinTypeError",
+    "ClientCallError",
+    "EmbeddedServerError",
+    "EmptyRecordError",
+    "FilteredOutError",
+    "GenerationError",
+    "IntegerRangeError",
+    "InvalidTTLError",
+    "MissingUserKeyError",
+    "ModelDefinitionError",
+    "OperationResultError",
+    "OperationTypeError",
+    "ParameterError",
+    "RecordExistsError",
+    "RecordNotFoundError",
+    "RecordTooBigError",
+    "ValueConversionError",
+]
+
+
+@pytest.mark.parametrize("name", ERRORS, ids=str)
+def test_error_classes_are_exported_from_their_one_hierarchy(name: str) -> None:
+    error_class = getattr(aerorepo, name)
+    assert error_class is getattr(exceptions, name)
+    assert issubclass(error_class, aerorepo.AerorepoError)
+
+
+def test_server_error_stays_in_the_exceptions_module() -> None:
+    # aerospike_py.ServerError is the parent of every server-side error, while
+    # aerorepo's ServerError only covers codes without a class of their own.
+    assert "ServerError" not in aerorepo.__all__
+    assert not issubclass(exceptions.ParameterError, exceptions.ServerError)
