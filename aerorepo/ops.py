@@ -29,6 +29,17 @@ OPERATOR_DELETE: Final = aerospike_py.OPERATOR_DELETE
 MAP_SIZE: Final = 2017
 MAP_GET_BY_KEY: Final = 2018
 MAP_GET_BY_VALUE_RANGE: Final = 2021
+MAP_GET_BY_KEY_LIST: Final = 2026
+# Operation codes that only read; every other code writes.
+_READ_CODES: Final = frozenset(
+    {
+        OPERATOR_READ,
+        MAP_SIZE,
+        MAP_GET_BY_KEY,
+        MAP_GET_BY_VALUE_RANGE,
+        MAP_GET_BY_KEY_LIST,
+    }
+)
 _MAP_RETURN_KEY: Final = aerospike_py.MAP_RETURN_KEY
 _MAP_RETURN_VALUE: Final = aerospike_py.MAP_RETURN_VALUE
 
@@ -58,6 +69,20 @@ class Op(Generic[R]):
         """Return the operation as the dict aerospike-py's operate calls take."""
         return dict(self._dict)
 
+    @property
+    def is_write(self) -> bool:
+        """Whether the operation changes the record (touch and deletes included)."""
+        return self._dict["op"] not in _READ_CODES
+
+    def may_change_bin(self, bin_name: str) -> bool:
+        """Whether the operation can add or remove the bin `bin_name`.
+
+        Writes to that bin can, and so can a record-level delete.
+        """
+        if self._dict["op"] == OPERATOR_DELETE:
+            return True
+        return self.is_write and self.bin_name == bin_name
+
     def convert_result(self, raw: Any) -> R:
         """Convert the value the server returned for this operation."""
         return _no_conversion(raw)  # type: ignore[no-any-return]
@@ -72,20 +97,44 @@ class Op(Generic[R]):
 
 
 class ReadingOp(Op[R]):
-    """An operation whose result the server returns, converted by `convert`."""
+    """An operation whose result the server returns, converted by `convert`.
 
-    __slots__ = ("_convert",)
+    Args:
+        op_dict: The aerospike-py operation dict.
+        convert: Turns the raw result (never None) into the result.
+        answering: The form to send when its result must not go missing (see
+            `answering_form`); None when this form already answers.
+    """
+
+    __slots__ = ("_answering", "_convert")
     has_result = True
 
-    def __init__(self, op_dict: dict[str, Any], convert: Any = _no_conversion) -> None:
+    def __init__(
+        self,
+        op_dict: dict[str, Any],
+        convert: Any = _no_conversion,
+        answering: ReadingOp[R] | None = None,
+    ) -> None:
         super().__init__(op_dict)
         self._convert = convert
+        self._answering = answering
 
     def convert_result(self, raw: Any) -> R:
         """Convert the raw result; None (absent bin or key) stays None."""
         if raw is None:
             return None  # type: ignore[return-value]
         return self._convert(raw)  # type: ignore[no-any-return]
+
+    def answering_form(self) -> ReadingOp[R]:
+        """Return the form of this read that gives a non-None answer if its bin exists.
+
+        The server answers "nothing found" with an empty entry, which aerospike-py
+        drops when it folds several results of one bin into a list. The answering
+        form of a lookup that can find nothing (`get_by_key`) asks for a list of at
+        most one value instead and converts it back, so such a read always answers
+        while its bin exists. Other reads already answer and are their own form.
+        """
+        return self if self._answering is None else self._answering
 
 
 class TouchOp(Op[None]):
@@ -259,13 +308,15 @@ class BinRef(Generic[T]):
             OperationTypeError: When the bin is not a dict bin.
         """
         self._require_kind((dict,), "get_by_key", "dict")
+        map_key = self._map_key(key)
+        convert = self._map_value_converter()
         op = {
             "op": MAP_GET_BY_KEY,
             "bin": self.bin_name,
-            "map_key": self._map_key(key),
+            "map_key": map_key,
             "return_type": _MAP_RETURN_VALUE,
         }
-        return ReadingOp(op, self._map_value_converter())
+        return ReadingOp(op, convert, self._key_list_lookup(map_key, convert))
 
     @overload
     def keys_by_value_range(
@@ -293,6 +344,19 @@ class BinRef(Generic[T]):
             "return_type": _MAP_RETURN_KEY,
         }
         return ReadingOp(op, self._map_keys_converter())
+
+    def _key_list_lookup(self, map_key: Any, convert: Any) -> ReadingOp[Any]:
+        # [] when the key is absent, [value] when present: never an empty entry.
+        def first(raw: list[Any]) -> Any:
+            return convert(raw[0]) if raw else None
+
+        op = {
+            "op": MAP_GET_BY_KEY_LIST,
+            "bin": self.bin_name,
+            "val": [map_key],
+            "return_type": _MAP_RETURN_VALUE,
+        }
+        return ReadingOp(op, first)
 
     # Conversion helpers shared by the builders.
 

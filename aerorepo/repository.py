@@ -17,6 +17,7 @@ from aerospike_py.types import WriteMeta
 
 from aerorepo.codec import (
     TTL_KEEP_CURRENT,
+    TTL_NAMESPACE_DEFAULT,
     check_int64,
     check_ttl,
     describe,
@@ -42,7 +43,7 @@ from aerorepo.exceptions import (
     translated_errors,
 )
 from aerorepo.models import KeyValue, Model, ModelSpec, check_placement
-from aerorepo.ops import Op
+from aerorepo.ops import Op, ReadingOp
 
 logger = logging.getLogger(__name__)
 
@@ -250,6 +251,63 @@ def _split(bin_name: str, raw: Any, count: int) -> list[Any]:
     )
 
 
+def _check_ops(ops: Sequence[Any]) -> None:
+    if not ops:
+        raise ValueError(
+            "operate needs at least one operation, e.g. Model.field.read()"
+        )
+    for op in ops:
+        if not isinstance(op, Op):
+            raise TypeError(f"expected an aerorepo operation, got {describe(op)}")
+
+
+def answering_ops(ops: Sequence[Op[Any]]) -> list[Op[Any]]:
+    """Return the operations to send so that no read of a shared bin goes unanswered.
+
+    A read sharing its bin with another read is replaced by its answering form
+    (see `ReadingOp.answering_form`); every other operation is sent as given.
+    """
+    shared = _shared_bins(ops)
+    return [
+        op.answering_form()
+        if isinstance(op, ReadingOp) and op.bin_name in shared
+        else op
+        for op in ops
+    ]
+
+
+def unfoldable_read(ops: Sequence[Op[Any]]) -> str | None:
+    """Describe reads whose results a folded operate reply cannot tell apart, if any.
+
+    With answering forms, the reads of one bin all answer or all give nothing,
+    unless an operation between them can add or remove that bin: then some may
+    answer and some not, and the folded list no longer says which.
+
+    Returns:
+        None when one `operate` keeps every result apart, else a description of
+        the first conflicting operations (positions count from 0).
+    """
+    for bin_name, indexes in _shared_bins(ops).items():
+        first, last = indexes[0], indexes[-1]
+        for between in range(first + 1, last):
+            if ops[between].may_change_bin(bin_name):
+                return (
+                    f"operations {first} and {last} read bin {bin_name!r} on both "
+                    f"sides of operation {between} ({ops[between]!r}), which can add "
+                    "or remove that bin"
+                )
+    return None
+
+
+def _shared_bins(ops: Sequence[Op[Any]]) -> dict[str, list[int]]:
+    # The bins read by more than one operation, with those operations' positions.
+    reads: dict[str, list[int]] = {}
+    for index, op in enumerate(ops):
+        if op.bin_name is not None and op.has_result:
+            reads.setdefault(op.bin_name, []).append(index)
+    return {name: indexes for name, indexes in reads.items() if len(indexes) > 1}
+
+
 class Repository(Generic[M]):
     """Reads and writes records of one model through an aerospike-py client.
 
@@ -259,9 +317,10 @@ class Repository(Generic[M]):
     `chunk_size` keys.
 
     Writes use the model's `ttl` class keyword when set. Otherwise `insert` uses the
-    namespace default TTL and `update`, `upsert` and `replace` keep the record's
-    current TTL (TTL_KEEP_CURRENT; namespace default when they create it). A `ttl`
-    argument overrides both.
+    namespace default TTL and `update`, `upsert`, `replace` and `operate` keep the
+    record's current TTL (TTL_KEEP_CURRENT; namespace default when they create it).
+    A `ttl` argument overrides both. `operate_many` always applies the namespace
+    default TTL (see there).
 
     Args:
         model: The Model subclass stored by this repository.
@@ -548,7 +607,26 @@ class Repository(Generic[M]):
         """Apply several operations to one record atomically and return their results.
 
         Writes create the record when it is missing. Results are addressed by
-        operation (`result[op]`) or position (`result[i]`).
+        operation (`result[op]`) or position (`result[i]`); several operations on
+        one bin keep separate results.
+
+        How the call is sent: aerospike-py's `operate` gives one value per bin,
+        folding the results of several operations on a bin into a list and dropping
+        empty ones. So:
+
+        1. Usually the call is one `operate`. When a bin is read by several
+           operations, lookups that can find nothing (`get_by_key`) are sent in
+           their answering form (a one-key list lookup), so that the reads of an
+           existing bin all answer and those of an absent bin all give None.
+           `ttl`, `generation` and the model's `send_key` apply as usual.
+        2. When an operation that can add or remove a bin (a write to it, or
+           `ops.delete_record()`) lies between two reads of that bin, the call is
+           sent as `batch_operate` of this one key, whose reply has one entry per
+           operation. That call always applies the namespace default TTL, checks
+           no generation and stores no user key, so this path is taken only when
+           the TTL resolves to TTL_NAMESPACE_DEFAULT (0), `generation` is None
+           and the model does not set `send_key`; otherwise OperationResultError
+           is raised before any call.
 
         Args:
             key: The record's key.
@@ -559,33 +637,94 @@ class Repository(Generic[M]):
 
         Raises:
             ValueError: When no operation is given.
+            OperationResultError: When the results cannot be kept apart (path 2
+                above is needed but not allowed); the message says where to split.
             RecordNotFoundError: When a read-only or touch call finds no record.
             GenerationError: When `generation` does not match (result code 3).
         """
-        op_dicts = self._op_dicts(ops)
+        _check_ops(ops)
         aero_key = self.key(key)
         meta = self._operate_meta(ops, ttl, generation)
-        policy = {"key": self._key_policy}
+        sent = answering_ops(ops)
 
+        conflict = unfoldable_read(ops)
+        if conflict is None:
+            return self._operate_once(key, aero_key, ops, sent, meta)
+        self._check_one_key_batch(key, conflict, meta)
+        return self._operate_as_batch(key, aero_key, ops, sent)
+
+    def _operate_once(
+        self,
+        key: KeyValue,
+        aero_key: AerospikeKey,
+        ops: Sequence[Op[Any]],
+        sent: Sequence[Op[Any]],
+        meta: WriteMeta,
+    ) -> OperateResult:
+        op_dicts = [op.to_dict() for op in sent]
+        policy = {"key": self._key_policy}
         self._log("operate")
         with translated_errors(self._context("operate", key)):
             record = self.client.operate(aero_key, op_dicts, meta=meta, policy=policy)
 
-        try:
-            values = spread_results(ops, record.bins)
-        except (ValueConversionError, OperationResultError) as exc:
-            raise type(exc)(f"{self._context('operate', key)}: {exc}") from exc
+        values = self._spread(key, sent, record.bins, every_op=False)
         return OperateResult(ops, values, meta_from_server(record.meta))
 
-    def _op_dicts(self, ops: Sequence[Op[Any]]) -> list[dict[str, Any]]:
-        if not ops:
-            raise ValueError(
-                "operate needs at least one operation, e.g. Model.field.read()"
+    def _check_one_key_batch(
+        self, key: KeyValue, conflict: str, meta: WriteMeta
+    ) -> None:
+        blockers = []
+        if meta["ttl"] != TTL_NAMESPACE_DEFAULT:
+            blockers.append(f"the TTL resolves to {meta['ttl']}")
+        if "gen" in meta:
+            blockers.append("a generation is checked")
+        if self._spec.send_key:
+            blockers.append(f"{self.model.__name__} sets send_key")
+        if not blockers:
+            return
+        raise OperationResultError(
+            f"{self._context('operate', key)}: {conflict}, so aerospike-py's operate "
+            "would fold their results together; a one-key batch_operate keeps them "
+            f"apart but cannot be used, as {' and '.join(blockers)} (it always "
+            "applies the namespace default TTL, checks no generation and stores no "
+            "user key); split the call at that operation, or pass "
+            "ttl=TTL_NAMESPACE_DEFAULT without generation on a model without send_key"
+        )
+
+    def _operate_as_batch(
+        self,
+        key: KeyValue,
+        aero_key: AerospikeKey,
+        ops: Sequence[Op[Any]],
+        sent: Sequence[Op[Any]],
+    ) -> OperateResult:
+        op_dicts = [op.to_dict() for op in sent]
+        self._log("batch_operate (operate)", 1)
+        with translated_errors(self._context("operate", key)):
+            result = _unwrapped(self.client, "batch_operate")(
+                [aero_key], op_dicts, self._batch_policy()
             )
-        for op in ops:
-            if not isinstance(op, Op):
-                raise TypeError(f"expected an aerorepo operation, got {describe(op)}")
-        return [op.to_dict() for op in ops]
+
+        batch_record = result.batch_records[0]
+        code = int(batch_record.result)
+        if code != _RC_OK:
+            raise from_result_code(code, self._context("operate", key))
+        _, meta, bins = _record_parts(batch_record.record)
+        values = self._spread(key, sent, bins, every_op=True)
+        return OperateResult(ops, values, meta_from_server(meta))
+
+    def _spread(
+        self,
+        key: KeyValue,
+        sent: Sequence[Op[Any]],
+        bins: dict[str, Any] | None,
+        *,
+        every_op: bool,
+    ) -> list[Any]:
+        try:
+            return spread_results(sent, bins, every_op=every_op)
+        except (ValueConversionError, OperationResultError) as exc:
+            raise type(exc)(f"{self._context('operate', key)}: {exc}") from exc
 
     def _operate_meta(
         self, ops: Sequence[Op[Any]], ttl: int | None, generation: int | None
@@ -647,10 +786,16 @@ class Repository(Generic[M]):
     ) -> list[BatchOutcome[OperateResult]]:
         """Apply the same operations to many records; one outcome per key, in order.
 
-        A key listed twice is operated on twice. Touch TTLs are not applied in
-        batches (aerospike-py ignores them there); use `operate` for those.
+        A key listed twice is operated on twice. The call is aerospike-py's
+        `batch_operate`, which sends TTL 0: a write through it gives the record the
+        namespace default TTL, whatever the model's `ttl` or the record's current
+        TTL, and touch TTLs are not applied; use `operate` where the TTL matters.
+        Reads sharing a bin are sent in their answering form, as in `operate`;
+        with a write in the call every operation answers anyway.
         """
-        op_dicts = self._op_dicts(ops)
+        _check_ops(ops)
+        sent = answering_ops(ops)
+        op_dicts = [op.to_dict() for op in sent]
         keys = list(keys)
         outcomes: list[BatchOutcome[OperateResult]] = []
         for chunk in self._chunks(keys):
@@ -660,11 +805,17 @@ class Repository(Generic[M]):
                 result = _unwrapped(self.client, "batch_operate")(
                     aero_keys, op_dicts, self._batch_policy()
                 )
-            outcomes.extend(self._operate_outcomes(chunk, ops, result.batch_records))
+            outcomes.extend(
+                self._operate_outcomes(chunk, ops, sent, result.batch_records)
+            )
         return outcomes
 
     def _operate_outcomes(
-        self, keys: Sequence[KeyValue], ops: Sequence[Op[Any]], records: Sequence[Any]
+        self,
+        keys: Sequence[KeyValue],
+        ops: Sequence[Op[Any]],
+        sent: Sequence[Op[Any]],
+        records: Sequence[Any],
     ) -> Iterator[BatchOutcome[OperateResult]]:
         for key, batch_record in zip(keys, records, strict=True):
             code = int(batch_record.result)
@@ -673,7 +824,7 @@ class Repository(Generic[M]):
                 continue
             _, meta, bins = _record_parts(batch_record.record)
             try:
-                values = spread_results(ops, bins, every_op=True)
+                values = spread_results(sent, bins, every_op=True)
             except (ValueConversionError, OperationResultError) as exc:
                 error = type(exc)(f"{self._context('operate_many', key)}: {exc}")
                 error.__cause__ = exc

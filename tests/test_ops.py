@@ -254,3 +254,46 @@ def test_read_result_converts_to_the_field_type() -> None:
         1970, 1, 1, 0, 0, 1, tzinfo=dt.timezone.utc
     )
     assert It.views.read().convert_result(None) is None
+
+
+def test_get_by_key_answers_as_a_one_key_list_lookup_when_asked() -> None:
+    lookup = It.items.get_by_key("apple")
+    answering = lookup.answering_form()
+
+    assert answering.to_dict() == map_operations.map_get_by_key_list(
+        "items", ["apple"], aerospike_py.MAP_RETURN_VALUE
+    )
+    assert (answering.convert_result([]), answering.convert_result([3])) == (None, 3)
+    assert answering.bin_name == "items"
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        pytest.param(lambda: It.items.size(), id="size"),
+        pytest.param(lambda: It.items.keys_by_value_range(1, 2), id="value-range"),
+        pytest.param(lambda: It.note.read(), id="read"),
+    ],
+)
+def test_reads_that_always_answer_are_their_own_answering_form(build: Any) -> None:
+    op = build()
+    assert op.answering_form() is op
+
+
+@pytest.mark.parametrize(
+    ("build", "is_write", "changes_note"),
+    [
+        pytest.param(lambda: It.note.read(), False, False, id="read"),
+        pytest.param(lambda: It.note.write("x"), True, True, id="write"),
+        pytest.param(lambda: It.note.delete(), True, True, id="delete-bin"),
+        pytest.param(lambda: It.note.append("x"), True, True, id="append"),
+        pytest.param(lambda: It.views.incr(1), True, False, id="other-bin"),
+        pytest.param(lambda: ops.delete_record(), True, True, id="delete-record"),
+        pytest.param(lambda: ops.touch(10), True, False, id="touch"),
+    ],
+)
+def test_an_operation_tells_whether_it_writes_and_can_change_a_bin(
+    build: Any, is_write: bool, changes_note: bool
+) -> None:
+    op = build()
+    assert (op.is_write, op.may_change_bin("note")) == (is_write, changes_note)

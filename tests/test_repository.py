@@ -528,30 +528,103 @@ def baskets(
     return Repository(Basket, aerospike_client, set_name=aerospike_set)
 
 
+def test_reads_around_a_write_of_their_bin_run_as_a_one_key_batch(
+    baskets: Repository[Basket],
+) -> None:
+    baskets.insert(Basket(basket_id=1, items={"apple": 3}))
+    size_before, replace = B.items.size(), B.items.write({"pear": 1})
+    size_after, apple = B.items.size(), B.items.get_by_key("apple")
+
+    result = baskets.operate(
+        1, size_before, replace, size_after, apple, ttl=TTL_NAMESPACE_DEFAULT
+    )
+
+    assert list(result) == [1, None, 1, None]
+    meta = baskets.meta(1)
+    assert meta is not None
+    assert (result.generation, result.ttl) == (2, meta.ttl)
+    assert meta.generation == 2
+
+
+def test_reads_around_a_record_delete_keep_one_result_each(
+    baskets: Repository[Basket],
+) -> None:
+    baskets.insert(Basket(basket_id=1, items={"apple": 3}, last=1.5))
+    before, after = B.items.get_by_key("apple"), B.items.get_by_key("apple")
+    ops_ = (before, ops.delete_record(), B.last.write(2.5), after)
+
+    result = baskets.operate(1, *ops_, ttl=TTL_NAMESPACE_DEFAULT)
+
+    assert list(result) == [3, None, None, None]
+    assert baskets.require(1).last == 2.5
+
+
 @pytest.mark.parametrize(
-    ("items", "expected"),
+    ("ttl", "generation", "blocker"),
     [
-        pytest.param(
-            {},
-            (0, None),
-            id="empty",
-            marks=pytest.mark.xfail(
-                reason="the server answers the missing key with a NULL entry, which "
-                "aerospike-py drops, so only one result comes back for two operations",
-                raises=OperationResultError,
-                strict=False,
-            ),
-        ),
-        pytest.param({"apple": 3, "pear": 1}, (2, 3), id="two"),
+        pytest.param(None, None, r"the TTL resolves to -2", id="keep-current"),
+        pytest.param(60, None, r"the TTL resolves to 60", id="seconds"),
+        pytest.param(0, 1, r"a generation is checked", id="generation"),
     ],
 )
-def test_two_map_reads_on_one_bin_keep_separate_results(
-    baskets: Repository[Basket], items: dict[str, int], expected: tuple[Any, Any]
+def test_reads_around_a_write_that_a_batch_cannot_carry_are_refused_before_the_call(
+    baskets: Repository[Basket], ttl: int | None, generation: int | None, blocker: str
 ) -> None:
-    baskets.insert(Basket(basket_id=1, items=items))
+    baskets.insert(Basket(basket_id=1, items={"apple": 3}))
+    read, write = B.items.size(), B.items.write({})
+    with pytest.raises(
+        OperationResultError,
+        match=r"operations 0 and 2 read bin 'items' on both sides of operation 1 .*"
+        rf"{blocker}.*split the call at that operation",
+    ):
+        baskets.operate(1, read, write, read, ttl=ttl, generation=generation)
+    meta = baskets.meta(1)
+    assert meta is not None
+    assert meta.generation == 1
+
+
+def test_reads_around_a_write_on_a_send_key_model_are_refused(
+    repo: Repository[User],
+) -> None:
+    repo.insert(User(user_id=1, visits=1))
+    read, write = U.visits.read(), U.visits.incr(1)
+    with pytest.raises(OperationResultError, match=r"User sets send_key"):
+        repo.operate(1, read, write, read, ttl=TTL_NAMESPACE_DEFAULT)
+
+
+def test_writes_before_or_after_the_reads_of_a_bin_stay_one_operate(
+    baskets: Repository[Basket],
+) -> None:
+    baskets.insert(Basket(basket_id=1, items={"apple": 3}), ttl=1000)
     size, apple = B.items.size(), B.items.get_by_key("apple")
-    result = baskets.operate(1, size, apple)
-    assert (result[size], result[apple]) == expected
+    write_first, write_last = B.items.write({"pear": 1}), B.items.write({"fig": 2})
+
+    result = baskets.operate(1, write_first, size, apple, write_last)
+
+    assert list(result) == [None, 1, None, None]
+    assert 990 <= result.ttl <= 1000
+    assert baskets.require(1).items == {"fig": 2}
+
+
+class Groups(Model, namespace="test", set_name="groups"):
+    groups_id: Annotated[int, Key()]
+    groups: dict[str, list[int]] = Field(default_factory=dict)
+
+
+G: Any = Groups
+
+
+def test_operate_many_keeps_a_single_list_result_of_a_shared_bin_whole(
+    aerospike_client: aerospike_py.Client, aerospike_set: str
+) -> None:
+    repo = Repository(Groups, aerospike_client, set_name=aerospike_set)
+    repo.insert(Groups(groups_id=1, groups={"a": [1, 2]}))
+    get_a, get_b = G.groups.get_by_key("a"), G.groups.get_by_key("b")
+
+    outcomes = repo.operate_many([1, 2], get_a, get_b)
+
+    assert list(outcomes[0].unwrap()) == [[1, 2], None]
+    assert outcomes[1].missing
 
 
 def test_float_map_values_are_floats_for_value_ranges(
