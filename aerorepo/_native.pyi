@@ -38,7 +38,9 @@ class Server:
             for every namespace, or a mapping of namespace name to TTL (namespaces
             left out never expire).
         max_record_size: Largest record in bytes (bins, bin names, set name and
-            stored key); larger writes fail with result code 13.
+            stored key; at least 1024); larger writes fail with result code 13.
+            Either one value for every namespace, or a mapping of namespace name to
+            size (namespaces left out get 1 MiB).
         max_frame_bytes: Largest request body in bytes (default 128 MiB, above the
             client's 120 MiB buffer limit); a larger frame gets result code 4 and
             the connection is closed, before anything is allocated for it.
@@ -54,6 +56,15 @@ class Server:
         idle_timeout: Seconds (above 0) a connection may wait between requests
             before it is closed; None (the default) keeps idle connections open,
             as aerospike-py expects (it does not retry writes on a closed one).
+        data_dir: Directory holding one append-only log per namespace, replayed and
+            compacted at start; None keeps records in memory only. A lock file stops
+            a second server from using the same directory.
+        fsync: With ``data_dir``, ``fdatasync`` each change before answering (survives
+            power loss); otherwise each change is written to the OS before the
+            answer (survives the process being killed).
+        nsup_period: Seconds (0 turns it off, default 1) between sweeps removing
+            expired records.
+        clock_offset: Seconds the server clock starts ahead of the system time.
 
     Raises:
         ServerError: A setting is out of range or the address cannot be bound.
@@ -67,12 +78,16 @@ class Server:
         *,
         cluster_name: str | None = None,
         default_ttl: int | Mapping[str, int] = 0,
-        max_record_size: int = 1048576,
+        max_record_size: int | Mapping[str, int] = 1048576,
         max_frame_bytes: int = 134217728,
         max_connections: int = 15000,
         allow_non_loopback: bool = False,
         frame_timeout: float = 30.0,
         idle_timeout: float | None = None,
+        data_dir: str | None = None,
+        fsync: bool = False,
+        nsup_period: float = 1.0,
+        clock_offset: float = 0.0,
     ) -> Self: ...
     @property
     def port(self) -> int:
@@ -84,3 +99,14 @@ class Server:
         """Close the listener and every connection; calling it again does nothing."""
     def is_running(self) -> bool:
         """Whether the server still accepts connections."""
+    def advance_clock(self, seconds: float) -> None:
+        """Move the server clock by ``seconds`` (negative moves it back)."""
+    @property
+    def clock_offset(self) -> float:
+        """Seconds the server clock runs ahead of the system time."""
+    @clock_offset.setter
+    def clock_offset(self, seconds: float) -> None: ...
+    def clock_now(self) -> float:
+        """The server time in seconds since the Unix epoch, offset included."""
+    def sweep_expired(self) -> int:
+        """Remove every record expired by the server clock now; return how many."""

@@ -33,6 +33,7 @@ _OPTION_SPELLINGS: Final = (
     ("pass allow_non_loopback=True", "pass --allow-non-loopback"),
     ("port=0", "--port 0"),
     ("allow_non_loopback=True", "--allow-non-loopback"),
+    ("different data_dir", "different --data-dir"),
 )
 
 if TYPE_CHECKING:
@@ -97,9 +98,12 @@ def _add_serve(commands: _Commands) -> None:
         "--namespace",
         action="append",
         dest="namespaces",
-        metavar="NAME",
-        help="a namespace to serve (repeatable; default: test)",
+        type=_namespace_spec,
+        metavar="NAME[:default_ttl=S,max_record_size=B]",
+        help="a namespace to serve, with its own default TTL in seconds and record "
+        "size limit in bytes if given (repeatable; default: test)",
     )
+    _add_storage_options(serve)
     serve.add_argument(
         "--cluster-name", default=None, help="cluster name clients may check"
     )
@@ -109,6 +113,50 @@ def _add_serve(commands: _Commands) -> None:
         help="allow binding a non-loopback address (the server has no authentication)",
     )
     serve.set_defaults(handler=_serve, default_log_level="INFO")
+
+
+def _add_storage_options(serve: argparse.ArgumentParser) -> None:
+    serve.add_argument(
+        "--data-dir",
+        default=None,
+        help="keep records across restarts in this directory (default: memory only)",
+    )
+    serve.add_argument(
+        "--fsync",
+        action="store_true",
+        help="with --data-dir, flush each write to disk before answering (survives "
+        "power loss; slower)",
+    )
+    serve.add_argument(
+        "--nsup-period",
+        type=float,
+        default=1.0,
+        metavar="SECONDS",
+        help="seconds between sweeps removing expired records; 0 = off (default 1)",
+    )
+    serve.add_argument(
+        "--clock-offset",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="start the server clock this far ahead of the system time; the "
+        "aerorepo-clock-advance:seconds=N info command moves it later",
+    )
+
+
+def _namespace_spec(text: str) -> tuple[str, dict[str, int]]:
+    """Parse ``NAME[:default_ttl=S,max_record_size=B]``."""
+    name, _, options = text.partition(":")
+    settings: dict[str, int] = {}
+    for option in filter(None, options.split(",")):
+        key, _, value = option.partition("=")
+        if key not in ("default_ttl", "max_record_size"):
+            raise argparse.ArgumentTypeError(
+                f"unknown namespace setting {key!r} in {text!r}; use "
+                "NAME:default_ttl=SECONDS,max_record_size=BYTES"
+            )
+        settings[key] = _whole_number(value, f"a whole number for {key}")
+    return name, settings
 
 
 def _add_demo(commands: _Commands) -> None:
@@ -151,7 +199,7 @@ def _whole_number(text: str, expected: str) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    namespaces = tuple(args.namespaces or ["test"])
+    namespaces = dict(args.namespaces or [("test", {})])
     server = _started_server(args, namespaces)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -174,7 +222,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _started_server(
-    args: argparse.Namespace, namespaces: tuple[str, ...]
+    args: argparse.Namespace, namespaces: dict[str, dict[str, int]]
 ) -> EmbeddedServer:
     server = EmbeddedServer(
         port=args.port,
@@ -182,6 +230,10 @@ def _started_server(
         host=args.host,
         cluster_name=args.cluster_name,
         allow_non_loopback=args.allow_non_loopback,
+        data_dir=args.data_dir,
+        fsync=args.fsync,
+        nsup_period=args.nsup_period,
+        clock_offset=args.clock_offset,
     )
     try:
         return server.start()

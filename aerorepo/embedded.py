@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Final
 
@@ -15,8 +17,75 @@ DEFAULT_MAX_RECORD_SIZE: Final = 1024 * 1024
 DEFAULT_MAX_FRAME_BYTES: Final = 128 * 1024 * 1024
 DEFAULT_MAX_CONNECTIONS: Final = 15_000
 DEFAULT_FRAME_TIMEOUT: Final = 30.0
+#: Seconds between background sweeps that remove expired records.
+DEFAULT_NSUP_PERIOD: Final = 1.0
 #: Largest TCP port.
 MAX_PORT: Final = 65535
+
+
+@dataclass(frozen=True)
+class NamespaceConfig:
+    """Settings of one namespace of an embedded server.
+
+    Args:
+        default_ttl: TTL in seconds for writes that ask for the namespace default
+            (0 means never expire; at most 315,360,000 s, ten years). None uses the
+            server-wide ``default_ttl``.
+        max_record_size: Largest record in bytes (at least 1024); bigger writes fail
+            with result code 13. None uses the server-wide ``max_record_size``.
+    """
+
+    default_ttl: int | None = None
+    max_record_size: int | None = None
+
+    @classmethod
+    def from_mapping(cls, name: str, settings: Mapping[str, int]) -> NamespaceConfig:
+        """Build from a mapping such as ``{"default_ttl": 60}``.
+
+        Raises:
+            TypeError: The mapping has a key other than the two settings.
+        """
+        unknown = sorted(set(settings) - {"default_ttl", "max_record_size"})
+        if unknown:
+            raise TypeError(
+                f"namespace {name!r} has unknown settings {unknown}; "
+                "use default_ttl and max_record_size"
+            )
+        return cls(settings.get("default_ttl"), settings.get("max_record_size"))
+
+
+#: What ``EmbeddedServer(namespaces=...)`` accepts for each namespace's settings.
+NamespaceSettings = NamespaceConfig | Mapping[str, int]
+
+
+class ServerClock:
+    """The clock of a running embedded server: void times and expiry follow it.
+
+    It is the system time plus an offset; moving the offset makes records expire
+    without waiting. Records are hidden as soon as their void time passes; the
+    background sweep removes them within ``nsup_period`` seconds (or call
+    `EmbeddedServer.expire_now`).
+    """
+
+    def __init__(self, server: Server) -> None:
+        self._server = server
+
+    def now(self) -> float:
+        """The server time in seconds since the Unix epoch, offset included."""
+        return self._server.clock_now()
+
+    def advance(self, seconds: float) -> None:
+        """Move the clock forward by ``seconds`` (negative moves it back)."""
+        self._server.advance_clock(seconds)
+
+    @property
+    def offset(self) -> float:
+        """Seconds the clock runs ahead of the system time (negative: behind)."""
+        return self._server.clock_offset
+
+    @offset.setter
+    def offset(self, seconds: float) -> None:
+        self._server.clock_offset = seconds
 
 
 class EmbeddedServer:
@@ -33,7 +102,9 @@ class EmbeddedServer:
 
     Args:
         port: TCP port, 0 .. 65535; 0 (the default) lets the OS choose a free one.
-        namespaces: Namespaces served.
+        namespaces: Namespaces served: a sequence of names, or a mapping of name to
+            its settings (a `NamespaceConfig` or a mapping such as
+            ``{"default_ttl": 60, "max_record_size": 131072}``; ``{}`` for none).
         host: IP address to listen on; only loopback unless ``allow_non_loopback``.
         cluster_name: Cluster name reported to clients (and put in ``client_config``).
         default_ttl: TTL in seconds for writes that ask for the namespace default
@@ -51,12 +122,21 @@ class EmbeddedServer:
         idle_timeout: Seconds a connection may sit idle between requests before it is
             closed; None (the default) never closes idle connections, which clients
             expect.
+        data_dir: Directory that keeps the records across restarts (one log per
+            namespace, compacted at start); None (the default) keeps them in memory.
+            Only one server may use a directory at a time.
+        fsync: With ``data_dir``, flush every change to the disk before answering it,
+            so acknowledged writes survive a power loss; without it (the default) they
+            survive the server process being killed, not the machine crashing.
+        nsup_period: Seconds between background sweeps that remove expired records
+            (default 1.0); 0 turns the sweep off (expired records stay hidden).
+        clock_offset: Seconds the server clock starts ahead of the system time.
     """
 
     def __init__(
         self,
         port: int = 0,
-        namespaces: Sequence[str] = ("test",),
+        namespaces: Sequence[str] | Mapping[str, NamespaceSettings] = ("test",),
         *,
         host: str = "127.0.0.1",
         cluster_name: str | None = None,
@@ -67,6 +147,10 @@ class EmbeddedServer:
         allow_non_loopback: bool = False,
         frame_timeout: float = DEFAULT_FRAME_TIMEOUT,
         idle_timeout: float | None = None,
+        data_dir: str | os.PathLike[str] | None = None,
+        fsync: bool = False,
+        nsup_period: float = DEFAULT_NSUP_PERIOD,
+        clock_offset: float = 0.0,
     ) -> None:
         if isinstance(namespaces, str):
             raise TypeError(
@@ -75,12 +159,18 @@ class EmbeddedServer:
             )
         self._requested_port = port
         self._host = host
-        self._namespaces = tuple(namespaces)
+        settings = _namespace_settings(namespaces)
+        self._namespaces = tuple(settings)
         self._cluster_name = cluster_name
-        ttl = default_ttl if isinstance(default_ttl, int) else dict(default_ttl)
         self._options: dict[str, Any] = {
-            "default_ttl": ttl,
-            "max_record_size": max_record_size,
+            "default_ttl": _per_namespace(settings, "default_ttl", default_ttl),
+            "max_record_size": _per_namespace(
+                settings, "max_record_size", max_record_size
+            ),
+            "data_dir": None if data_dir is None else os.fspath(data_dir),
+            "fsync": fsync,
+            "nsup_period": nsup_period,
+            "clock_offset": clock_offset,
             "max_frame_bytes": max_frame_bytes,
             "max_connections": max_connections,
             "allow_non_loopback": allow_non_loopback,
@@ -156,6 +246,19 @@ class EmbeddedServer:
         return self._running().host
 
     @property
+    def clock(self) -> ServerClock:
+        """The server clock; advance it to make records expire without sleeping."""
+        return ServerClock(self._running())
+
+    def advance_clock(self, seconds: float) -> None:
+        """Move the server clock forward by ``seconds`` (negative moves it back)."""
+        self._running().advance_clock(seconds)
+
+    def expire_now(self) -> int:
+        """Remove every record expired by the server clock now; return how many."""
+        return self._running().sweep_expired()
+
+    @property
     def namespaces(self) -> tuple[str, ...]:
         """The namespaces served."""
         return self._namespaces
@@ -189,3 +292,34 @@ class EmbeddedServer:
             return f"EmbeddedServer(host={self._host!r}, not started)"
         state = "running" if self._server.is_running() else "stopped"
         return f"EmbeddedServer(host={self.host!r}, port={self.port}, {state})"
+
+
+def _namespace_settings(
+    namespaces: Sequence[str] | Mapping[str, NamespaceSettings],
+) -> dict[str, NamespaceConfig]:
+    if not isinstance(namespaces, Mapping):
+        return {name: NamespaceConfig() for name in namespaces}
+    return {name: _as_config(name, cfg) for name, cfg in namespaces.items()}
+
+
+def _as_config(name: str, settings: NamespaceSettings) -> NamespaceConfig:
+    if isinstance(settings, NamespaceConfig):
+        return settings
+    return NamespaceConfig.from_mapping(name, settings)
+
+
+def _per_namespace(
+    settings: Mapping[str, NamespaceConfig],
+    field: str,
+    server_wide: int | Mapping[str, int],
+) -> int | dict[str, int]:
+    """One value for all namespaces, or a mapping when some namespace has its own."""
+    values = {name: getattr(config, field) for name, config in settings.items()}
+    own = {name: value for name, value in values.items() if value is not None}
+    if not own:
+        return server_wide if isinstance(server_wide, int) else dict(server_wide)
+    base = dict(server_wide) if not isinstance(server_wide, int) else {}
+    fallback = server_wide if isinstance(server_wide, int) else None
+    merged = {n: base.get(n, fallback) for n in settings}
+    merged.update(own)
+    return {n: v for n, v in merged.items() if v is not None}

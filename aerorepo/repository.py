@@ -590,7 +590,12 @@ class Repository(Generic[M]):
             )
 
     def truncate(self) -> None:
-        """Delete every record of the model's set (asynchronously on a cluster)."""
+        """Delete every record of the model's set last updated before now.
+
+        The server compares last-update times in whole milliseconds and removes
+        only records strictly older than the truncate, so a record written in the
+        same millisecond survives it. On a cluster the removal is asynchronous.
+        """
         self._log("truncate")
         with translated_errors(self._context("truncate")):
             self.client.truncate(self.namespace, self.set_name)

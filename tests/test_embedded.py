@@ -182,6 +182,9 @@ def test_truncate_namespace_removes_every_set(server):
     client.put(("test", "a", 1), {"a": 1})
     client.put(("test", "b", 1), {"a": 1})
     client.put(("other", "a", 1), {"a": 1})
+    time.sleep(
+        0.003
+    )  # truncate spares records of its own millisecond, as a real server
     client.truncate("test", "")
     assert client.query("test", "").results() == []
     assert client.exists(("other", "a", 1)).meta is not None
@@ -208,18 +211,8 @@ def test_second_namespace_is_served(server):
 
 UNSUPPORTED = pytest.mark.parametrize(
     "call",
-    [
-        lambda c, k: c.apply(k, "module", "function", [1]),
-        lambda c, k: c.get(
-            k,
-            policy={
-                "filter_expression": aerospike_py.exp.eq(
-                    aerospike_py.exp.int_bin("n"), aerospike_py.exp.int_val(1)
-                )
-            },
-        ),
-    ],
-    ids=["udf", "filter-expression"],
+    [lambda c, k: c.apply(k, "module", "function", [1])],
+    ids=["udf"],
 )
 
 
@@ -350,9 +343,9 @@ def single_record(
     [
         ([field(0, b"test"), field(4, b"short")], 4),
         ([field(0, b"nope"), field(4, bytes(20))], 20),
-        ([field(0, b"test"), field(4, bytes(20)), field(43, b"\x93")], 16),
+        ([field(0, b"test"), field(4, bytes(20)), field(43, b"\x93")], 4),
     ],
-    ids=["short-digest", "unknown-namespace", "filter-expression"],
+    ids=["short-digest", "unknown-namespace", "malformed-filter-expression"],
 )
 def test_invalid_single_record_requests(raw, fields, code):
     raw.sendall(single_record(0x03, 0, fields))

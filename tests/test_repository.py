@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import logging
+import time
 from typing import Annotated, Any
 
 import aerospike_py
@@ -495,6 +496,7 @@ def test_scan_of_a_record_without_stored_key_raises(
 
 def test_truncate_empties_the_set(repo: Repository[User]) -> None:
     repo.upsert_many([User(user_id=i) for i in range(3)])
+    time.sleep(0.003)  # step past the writes' millisecond, see Repository.truncate
     repo.truncate()
     assert [o.status for o in repo.get_many([0, 1, 2])] == ["missing"] * 3
 

@@ -3,6 +3,7 @@
 use std::io::{self, Write};
 
 use crate::error::{OpResult, ResultCode};
+use crate::expr::{self, Filter};
 use crate::msg::{field, find_field, needs_unsupported_feature, parse_fields, parse_ops};
 use crate::msg::{put_header, Cursor, Message};
 use crate::msg::{MsgHeader, Op};
@@ -34,14 +35,19 @@ struct Template<'a> {
     ttl: u32,
     set: &'a [u8],
     key: Option<&'a [u8]>,
-    /// The row needs a filter expression or a UDF, which this server does not run.
+    /// The row needs a UDF, which this server does not run.
     unsupported: bool,
+    /// The row's own filter expression (field 43); a malformed one fails the row with 4.
+    filter: OpResult<Option<Filter<'a>>>,
     ops: Vec<Op<'a>>,
 }
 
 impl<'a> Template<'a> {
-    fn request(&self) -> RecordRequest<'a, '_> {
+    /// The row's request; its own filter wins over the batch-wide `parent` one.
+    fn request<'s>(&'s self, parent: Option<&'s Filter<'a>>) -> RecordRequest<'a, 's> {
+        let own = self.filter.as_ref().ok().and_then(Option::as_ref);
         RecordRequest {
+            filter: own.or(parent),
             info1: self.info[0],
             info2: self.info[1],
             info3: self.info[2],
@@ -72,9 +78,9 @@ struct Batch<'a> {
 
 /// Answers a batch message on `stream`: one record per row, then the LAST marker.
 ///
-/// A malformed payload fails the whole call (LAST marker with code 4); a batch-wide filter
-/// expression fails it with 16. Rows that carry a filter expression or a UDF call (not
-/// run by this server) answer 16 each.
+/// A malformed payload or batch-wide filter expression fails the whole call (LAST marker
+/// with code 4). A row whose record the filter rejects answers 27; rows that carry a UDF
+/// call (not run by this server) answer 16 each.
 ///
 /// # Errors
 /// Socket write errors.
@@ -88,15 +94,17 @@ pub fn handle<W: Write>(
         return stream.finish(ResultCode::UnsupportedFeature.code());
     }
     let parsed = msg.field(field::BATCH_INDEX).ok_or(ResultCode::ParameterError);
-    let batch = match parsed.and_then(parse_batch) {
-        Ok(batch) => batch,
+    let parent = expr::parse_field(msg.field(field::FILTER_EXP));
+    let (batch, parent) = match parsed.and_then(parse_batch).and_then(|b| Ok((b, parent?))) {
+        Ok(parsed) => parsed,
         Err(rc) => return stream.finish(rc.code()),
     };
     let namespaces: Vec<Option<&Namespace>> =
         batch.templates.iter().map(|t| store.namespace(t.namespace)).collect();
     for row in &batch.rows {
         let start = stream.body().len();
-        let rc = run_row(&batch, row, namespaces[row.template], limits, stream.body());
+        let ns = namespaces[row.template];
+        let rc = run_row(&batch, row, ns, parent.as_ref(), limits, stream.body());
         if batch.flags & FLAG_RESPOND_ALL_KEYS == 0 && !matches!(rc, 0 | 2 | 27) {
             stream.body().truncate(start);
             return stream.finish(rc);
@@ -110,6 +118,7 @@ fn run_row(
     batch: &Batch<'_>,
     row: &Row,
     ns: Option<&Namespace>,
+    parent: Option<&Filter<'_>>,
     limits: &Limits<'_>,
     out: &mut Vec<u8>,
 ) -> u8 {
@@ -117,7 +126,11 @@ fn run_row(
     let failure = match ns {
         None => Some(ResultCode::InvalidNamespace),
         Some(_) if template.unsupported => Some(ResultCode::UnsupportedFeature),
-        Some(ns) => return execute(ns, &row.digest, &template.request(), limits, out, row.index),
+        Some(_) if template.filter.is_err() => Some(ResultCode::ParameterError),
+        Some(ns) => {
+            let req = template.request(parent);
+            return execute(ns, &row.digest, &req, limits, out, row.index);
+        }
     };
     let rc = failure.map_or(0, ResultCode::code);
     let header = MsgHeader { result_code: rc, transaction_ttl: row.index, ..MsgHeader::default() };
@@ -171,6 +184,7 @@ fn parse_template<'a>(cur: &mut Cursor<'a>, row_flags: u8) -> OpResult<Template<
         set: find_field(&fields, field::SET).unwrap_or_default(),
         key: find_field(&fields, field::KEY),
         unsupported: needs_unsupported_feature(&fields),
+        filter: expr::parse_field(find_field(&fields, field::FILTER_EXP)),
         ops,
     })
 }

@@ -22,10 +22,34 @@ impl Clock {
         Self::default()
     }
 
+    /// A clock running `offset_nanos` nanoseconds ahead of the system time (behind when
+    /// negative).
+    #[must_use]
+    pub fn with_offset_nanos(offset_nanos: i64) -> Self {
+        Self { offset_nanos: AtomicI64::new(offset_nanos) }
+    }
+
     /// Moves the clock by `delta_secs` seconds (negative moves it back).
     pub fn advance(&self, delta_secs: i64) {
-        let delta = delta_secs.saturating_mul(1_000_000_000);
-        self.offset_nanos.fetch_add(delta, Ordering::Relaxed);
+        self.advance_nanos(delta_secs.saturating_mul(1_000_000_000));
+    }
+
+    /// Moves the clock by `delta_nanos` nanoseconds (negative moves it back).
+    pub fn advance_nanos(&self, delta_nanos: i64) {
+        let _ = self.offset_nanos.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |o| {
+            Some(o.saturating_add(delta_nanos))
+        });
+    }
+
+    /// Sets the offset from the system time, in nanoseconds.
+    pub fn set_offset_nanos(&self, offset_nanos: i64) {
+        self.offset_nanos.store(offset_nanos, Ordering::Relaxed);
+    }
+
+    /// The current offset from the system time, in nanoseconds.
+    #[must_use]
+    pub fn offset_nanos(&self) -> i64 {
+        self.offset_nanos.load(Ordering::Relaxed)
     }
 
     /// The current offset from the system time, in seconds.

@@ -1,6 +1,7 @@
 //! Server settings with their limits and safe defaults.
 
 use std::net::IpAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::error::StartError;
@@ -23,6 +24,13 @@ pub const DEFAULT_MAX_RECORD_SIZE: usize = 1024 * 1024;
 
 /// Default time allowed to receive the rest of a started frame: 30 seconds.
 pub const DEFAULT_FRAME_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Default period of the background expiry sweep: 1 second.
+///
+/// A real server's `nsup-period` defaults to 0 (no sweep, and writes with a TTL are then
+/// refused); servers that accept TTLs typically sweep every 120 s. One second keeps the
+/// "delete of an expired record answers OK until the sweep" window short for tests.
+pub const DEFAULT_NSUP_PERIOD: Duration = Duration::from_secs(1);
 
 /// Longest TTL accepted on a write: ten years, in seconds.
 pub const MAX_TTL_SECS: u32 = 315_360_000;
@@ -47,6 +55,19 @@ pub struct ServerConfig {
     pub namespace_ttls: Vec<(String, u32)>,
     /// Largest record accepted, in bytes (bins, names, set name and stored key included).
     pub max_record_size: usize,
+    /// Per-namespace replacements of `max_record_size`, in bytes.
+    pub namespace_record_sizes: Vec<(String, usize)>,
+    /// Directory whose logs keep the records across restarts; `None` keeps them in
+    /// memory only.
+    pub data_dir: Option<PathBuf>,
+    /// With `data_dir`: flush each change to the device (`fdatasync`) before answering,
+    /// so it survives a power loss; without it a change survives a crash of the server
+    /// process (it is in the OS page cache before the answer), not of the machine.
+    pub fsync: bool,
+    /// Period of the background sweep that removes expired records; zero turns it off.
+    pub nsup_period: Duration,
+    /// Initial offset of the server clock from the system time, in nanoseconds.
+    pub clock_offset_nanos: i64,
     /// Largest request body accepted, in bytes; larger frames close the connection.
     pub max_frame_bytes: u64,
     /// Connections beyond this many are accepted and closed at once.
@@ -72,6 +93,11 @@ impl Default for ServerConfig {
             default_ttl: 0,
             namespace_ttls: Vec::new(),
             max_record_size: DEFAULT_MAX_RECORD_SIZE,
+            namespace_record_sizes: Vec::new(),
+            data_dir: None,
+            fsync: false,
+            nsup_period: DEFAULT_NSUP_PERIOD,
+            clock_offset_nanos: 0,
             max_frame_bytes: DEFAULT_MAX_FRAME_BYTES,
             max_connections: DEFAULT_MAX_CONNECTIONS,
             idle_timeout: None,
@@ -90,12 +116,7 @@ impl ServerConfig {
         let addr = self.parse_host()?;
         self.check_namespaces()?;
         self.check_ttls()?;
-        if self.max_record_size < 1024 {
-            return Err(config_error(format!(
-                "max_record_size {} is below 1024 bytes; pass a larger value",
-                self.max_record_size
-            )));
-        }
+        self.check_record_sizes()?;
         if self.max_frame_bytes < 1024 {
             return Err(config_error(format!(
                 "max_frame_bytes {} is below 1024 bytes; pass a larger value",
@@ -138,6 +159,34 @@ impl ServerConfig {
     pub fn default_ttl_for(&self, name: &str) -> u32 {
         let special = self.namespace_ttls.iter().find(|(ns, _)| ns == name);
         special.map_or(self.default_ttl, |(_, ttl)| *ttl)
+    }
+
+    /// The record size limit of namespace `name`, in bytes.
+    #[must_use]
+    pub fn max_record_size_for(&self, name: &str) -> usize {
+        let special = self.namespace_record_sizes.iter().find(|(ns, _)| ns == name);
+        special.map_or(self.max_record_size, |(_, size)| *size)
+    }
+
+    fn check_record_sizes(&self) -> Result<(), StartError> {
+        let all = std::iter::once(("every namespace", self.max_record_size));
+        let each = self.namespace_record_sizes.iter().map(|(ns, size)| (ns.as_str(), *size));
+        for (name, size) in all.chain(each) {
+            if size < 1024 {
+                return Err(config_error(format!(
+                    "max_record_size {size} for {name} is below 1024 bytes; pass a larger value"
+                )));
+            }
+        }
+        for (ns, _) in &self.namespace_record_sizes {
+            if !self.namespaces.contains(ns) {
+                return Err(config_error(format!(
+                    "max_record_size names namespace {ns:?}, which is not served; add it to \
+                     namespaces"
+                )));
+            }
+        }
+        Ok(())
     }
 
     fn check_ttls(&self) -> Result<(), StartError> {

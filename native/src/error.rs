@@ -38,9 +38,13 @@ pub enum ResultCode {
     EnterpriseOnly = 25,
     /// A list or map op does not apply (index out of range, op not allowed on the order).
     OpNotApplicable = 26,
+    /// A filter expression excluded the record.
+    FilteredOut = 27,
     /// A GeoJSON value is malformed (cells overrun it, or the text is not a JSON object).
     GeoInvalidGeojson = 160,
-    /// A query names a secondary index that does not exist (none ever does here).
+    /// An index with this name exists with another definition.
+    IndexFound = 200,
+    /// A query needs a secondary index that does not exist.
     IndexNotFound = 201,
 }
 

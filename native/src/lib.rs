@@ -8,19 +8,23 @@ pub mod cdt;
 pub mod clock;
 pub mod config;
 pub mod error;
+pub mod expr;
 pub mod fd_limit;
 pub mod frame;
 pub mod info;
 pub mod msg;
+pub mod persist;
 pub mod record_ops;
 pub mod scan;
 pub mod server;
+pub mod sindex;
 pub mod store;
 pub mod stream;
 pub mod validate;
 pub mod value;
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -30,7 +34,7 @@ use pyo3::prelude::*;
 
 use crate::config::{
     ServerConfig, DEFAULT_FRAME_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_FRAME_BYTES,
-    DEFAULT_MAX_RECORD_SIZE,
+    DEFAULT_MAX_RECORD_SIZE, DEFAULT_NSUP_PERIOD,
 };
 use crate::error::StartError;
 
@@ -41,27 +45,40 @@ create_exception!(
     "The embedded server could not start (bad setting or address in use)."
 );
 
-/// `default_ttl` from Python: one value for every namespace, or one per namespace.
+/// A setting from Python: one value for every namespace, or one per namespace.
 #[derive(FromPyObject)]
-enum DefaultTtl {
-    All(u32),
-    PerNamespace(HashMap<String, u32>),
+enum PerNamespace<T> {
+    All(T),
+    Each(HashMap<String, T>),
 }
 
-impl DefaultTtl {
-    fn all(&self) -> u32 {
+impl<T: Copy> PerNamespace<T> {
+    /// The value for namespaces without their own, `fallback` for a mapping.
+    fn all(&self, fallback: T) -> T {
         match self {
-            Self::All(ttl) => *ttl,
-            Self::PerNamespace(_) => 0,
+            Self::All(value) => *value,
+            Self::Each(_) => fallback,
         }
     }
 
-    fn per_namespace(self) -> Vec<(String, u32)> {
+    fn each(self) -> Vec<(String, T)> {
         match self {
             Self::All(_) => Vec::new(),
-            Self::PerNamespace(map) => map.into_iter().collect(),
+            Self::Each(map) => map.into_iter().collect(),
         }
     }
+}
+
+/// Nanoseconds in `secs` seconds, refusing values that are not finite or out of range.
+fn nanos(name: &str, secs: f64) -> PyResult<i64> {
+    let value = (secs * 1e9).round();
+    if value.is_finite() && value.abs() < 9.2e18 {
+        #[allow(clippy::cast_possible_truncation)] // range checked just above
+        return Ok(value as i64);
+    }
+    Err(ServerError::new_err(format!(
+        "{name} {secs} is not a finite number of seconds within ±290 years; pass e.g. 3600"
+    )))
 }
 
 /// A running server; see `aerorepo/_native.pyi` for the Python documentation.
@@ -81,17 +98,22 @@ impl PyServer {
         namespaces = vec!["test".to_owned()],
         *,
         cluster_name = None,
-        default_ttl = DefaultTtl::All(0),
-        max_record_size = DEFAULT_MAX_RECORD_SIZE,
+        default_ttl = PerNamespace::All(0),
+        max_record_size = PerNamespace::All(DEFAULT_MAX_RECORD_SIZE),
         max_frame_bytes = DEFAULT_MAX_FRAME_BYTES,
         max_connections = DEFAULT_MAX_CONNECTIONS,
         allow_non_loopback = false,
         frame_timeout = DEFAULT_FRAME_TIMEOUT.as_secs_f64(),
         idle_timeout = None,
+        data_dir = None,
+        fsync = false,
+        nsup_period = DEFAULT_NSUP_PERIOD.as_secs_f64(),
+        clock_offset = 0.0,
     ))]
     #[pyo3(text_signature = "(host='127.0.0.1', port=0, namespaces=['test'], *, \
         cluster_name=None, default_ttl=0, max_record_size=1048576, max_frame_bytes=134217728, \
-        max_connections=15000, allow_non_loopback=False, frame_timeout=30.0, idle_timeout=None)")]
+        max_connections=15000, allow_non_loopback=False, frame_timeout=30.0, idle_timeout=None, data_dir=None, \
+        fsync=False, nsup_period=1.0, clock_offset=0.0)")]
     #[allow(clippy::too_many_arguments)] // mirrors the Python keyword arguments one to one
     fn new(
         py: Python<'_>,
@@ -99,24 +121,35 @@ impl PyServer {
         port: u16,
         namespaces: Vec<String>,
         cluster_name: Option<String>,
-        default_ttl: DefaultTtl,
-        max_record_size: usize,
+        default_ttl: PerNamespace<u32>,
+        max_record_size: PerNamespace<usize>,
         max_frame_bytes: u64,
         max_connections: usize,
         allow_non_loopback: bool,
         frame_timeout: f64,
         idle_timeout: Option<f64>,
+        data_dir: Option<PathBuf>,
+        fsync: bool,
+        nsup_period: f64,
+        clock_offset: f64,
     ) -> PyResult<Self> {
         let frame_timeout = seconds("frame_timeout", frame_timeout)?;
+        let nsup_period =
+            if nsup_period == 0.0 { Duration::ZERO } else { seconds("nsup_period", nsup_period)? };
         let idle_timeout = idle_timeout.map(|t| seconds("idle_timeout", t)).transpose()?;
         let config = ServerConfig {
             host,
             port,
             namespaces,
             cluster_name,
-            default_ttl: default_ttl.all(),
-            namespace_ttls: default_ttl.per_namespace(),
-            max_record_size,
+            default_ttl: default_ttl.all(0),
+            namespace_ttls: default_ttl.each(),
+            max_record_size: max_record_size.all(DEFAULT_MAX_RECORD_SIZE),
+            namespace_record_sizes: max_record_size.each(),
+            data_dir,
+            fsync,
+            nsup_period,
+            clock_offset_nanos: nanos("clock_offset", clock_offset)?,
             max_frame_bytes,
             max_connections,
             allow_non_loopback,
@@ -144,6 +177,36 @@ impl PyServer {
 
     fn is_running(&self) -> bool {
         lock_server(&self.inner).is_running()
+    }
+
+    fn advance_clock(&self, seconds: f64) -> PyResult<()> {
+        let delta = nanos("seconds", seconds)?;
+        lock_server(&self.inner).clock().advance_nanos(delta);
+        Ok(())
+    }
+
+    #[getter]
+    fn get_clock_offset(&self) -> f64 {
+        #[allow(clippy::cast_precision_loss)] // nanosecond offsets fit a double's 53 bits
+        let offset = lock_server(&self.inner).clock().offset_nanos() as f64;
+        offset / 1e9
+    }
+
+    #[setter]
+    fn set_clock_offset(&self, seconds: f64) -> PyResult<()> {
+        let offset = nanos("clock_offset", seconds)?;
+        lock_server(&self.inner).clock().set_offset_nanos(offset);
+        Ok(())
+    }
+
+    fn clock_now(&self) -> f64 {
+        #[allow(clippy::cast_precision_loss)] // microsecond precision is plenty here
+        let now = lock_server(&self.inner).clock().now_unix_nanos() as f64;
+        now / 1e9
+    }
+
+    fn sweep_expired(&self, py: Python<'_>) -> usize {
+        py.detach(|| lock_server(&self.inner).sweep_expired())
     }
 
     fn __repr__(&self) -> String {

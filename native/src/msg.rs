@@ -161,11 +161,10 @@ impl<'a> Message<'a> {
     }
 }
 
-/// Whether `fields` ask for a feature this server does not implement: a filter
-/// expression or a UDF call.
+/// Whether `fields` ask for a feature this server does not implement: a UDF call.
 #[must_use]
 pub fn needs_unsupported_feature(fields: &[Field<'_>]) -> bool {
-    fields.iter().any(|f| f.kind == field::FILTER_EXP || field::UDF_FIELDS.contains(&f.kind))
+    fields.iter().any(|f| field::UDF_FIELDS.contains(&f.kind))
 }
 
 /// The first field of type `kind` in `fields`.

@@ -7,6 +7,7 @@ use crate::cdt;
 use crate::clock::Clock;
 use crate::config::MAX_TTL_SECS;
 use crate::error::{OpResult, ResultCode};
+use crate::expr::{Filter, RecordView};
 use crate::msg::{
     field, header_bytes, info1, info2, info3, op, put_op_header, Message, MsgHeader, Op,
     MSG_HEADER_LEN,
@@ -55,6 +56,8 @@ pub struct RecordRequest<'a, 'o> {
     pub key: Option<&'a [u8]>,
     /// Ops in request order.
     pub ops: &'o [Op<'a>],
+    /// Filter expression (field 43): an existing record it rejects answers 27.
+    pub filter: Option<&'o Filter<'a>>,
 }
 
 impl<'a, 'o> RecordRequest<'a, 'o> {
@@ -71,6 +74,7 @@ impl<'a, 'o> RecordRequest<'a, 'o> {
             set: msg.field(field::SET).unwrap_or_default(),
             key: msg.field(field::KEY),
             ops: &msg.ops,
+            filter: None,
         }
     }
 
@@ -118,7 +122,17 @@ pub fn execute(
     let mut entries = Entries { out, count: 0, limit };
     let result = {
         let mut part = ns.lock_digest(digest);
-        run(&mut part, ns.default_ttl, digest, req, limits, &mut entries)
+        let limits =
+            &Limits { max_record_size: limits.max_record_size.min(ns.max_record_size), ..*limits };
+        let result = run(&mut part, ns.default_ttl, digest, req, limits, &mut entries);
+        // Persist the change before anyone can see the answer; the partition stays locked
+        // so the log keeps the order of the changes to each record.
+        match result {
+            Ok(_) if req.is_write() && !ns.log_change(digest, part.get(digest)) => {
+                Err(ResultCode::ServerError)
+            }
+            other => other,
+        }
     };
     let count = entries.count;
     let (header, keep_ops) = match result {
@@ -152,9 +166,16 @@ fn run(
     entries: &mut Entries<'_>,
 ) -> OpResult<Meta> {
     let now = limits.clock.now_citrusleaf_secs();
+    let live = part.get(digest).filter(|r| !r.is_expired(now));
+    if let (Some(filter), Some(record)) = (req.filter, live) {
+        let now_nanos = limits.clock.now_unix_nanos();
+        let view = RecordView { record, digest, now_secs: now, now_nanos };
+        if !filter.matches(&view) {
+            return Err(ResultCode::FilteredOut);
+        }
+    }
     if !req.is_write() {
-        let rec = part.get(digest).filter(|r| !r.is_expired(now));
-        return read(rec.ok_or(ResultCode::KeyNotFound)?, req, entries);
+        return read(live.ok_or(ResultCode::KeyNotFound)?, req, entries);
     }
     if req.has(info2::DELETE) {
         return delete(part, digest, req);

@@ -21,7 +21,11 @@ struct Reply {
 
 impl Fixture {
     fn new() -> Self {
-        Self { ns: Namespace::new("test", 0), clock: Clock::new(), max_record_size: 1 << 20 }
+        Self {
+            ns: Namespace::new("test", 0).with_max_record_size(usize::MAX),
+            clock: Clock::new(),
+            max_record_size: 1 << 20,
+        }
     }
 
     fn run(&self, req: &RecordRequest<'_, '_>) -> Reply {

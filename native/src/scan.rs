@@ -4,11 +4,22 @@ use std::io::{self, Write};
 
 use crate::clock::Clock;
 use crate::error::{OpResult, ResultCode};
+use crate::expr::{self, Filter, RecordView};
 use crate::msg::{field, info1, info2, needs_unsupported_feature, op, put_field, put_header};
 use crate::msg::{put_op_header, Message, MsgHeader};
+use crate::sindex::{Predicate, Registry};
 use crate::store::{partition_id, Digest, Namespace, Record, Store, N_PARTITIONS};
 use crate::stream::ReplyStream;
 use crate::value::Bin;
+
+/// Field 22: secondary-index range.
+const INDEX_RANGE: u8 = 22;
+/// Field 23: CDT context of an index.
+const INDEX_CONTEXT: u8 = 23;
+/// Field 24: expression of an expression index.
+const INDEX_EXPRESSION: u8 = 24;
+/// Field 26: index collection type (0 = default).
+const INDEX_TYPE: u8 = 26;
 
 /// What to scan, decoded from the request.
 #[derive(Debug)]
@@ -20,20 +31,27 @@ struct ScanSpec<'a> {
     max_records: u64,
     no_bins: bool,
     bins: Vec<&'a [u8]>,
+    /// Filter expression (field 43): records it rejects are skipped silently.
+    filter: Option<Filter<'a>>,
+    /// Secondary-index predicate (field 22), checked against a defined index.
+    predicate: Option<Predicate<'a>>,
+    /// Now, in nanoseconds since the Unix epoch (for metadata expressions).
+    now_nanos: u64,
 }
 
 /// Answers a scan on `stream`: matching records with namespace, digest, set and stored key
 /// fields, ordered by partition then digest, then the LAST marker.
 ///
-/// Malformed requests end with a LAST marker carrying 4; unknown namespaces with 20;
-/// secondary-index queries with 201 (this server has no indexes); filter expressions,
-/// UDFs and background writes (not implemented) with 16.
+/// Malformed requests (and malformed filter expressions) end with a LAST marker carrying
+/// 4; unknown namespaces with 20; secondary-index queries without a matching index with
+/// 201; UDFs and background writes (not implemented) with 16.
 ///
 /// # Errors
 /// Socket write errors.
 pub fn handle<W: Write>(
     store: &Store,
     clock: &Clock,
+    sindexes: &Registry,
     msg: &Message<'_>,
     mut stream: ReplyStream<'_, W>,
 ) -> io::Result<()> {
@@ -41,13 +59,19 @@ pub fn handle<W: Write>(
     let Some(ns) = ns else {
         return stream.finish(ResultCode::InvalidNamespace.code());
     };
-    if msg.fields.iter().any(|f| field::INDEX_FIELDS.contains(&f.kind)) {
-        return stream.finish(ResultCode::IndexNotFound.code());
-    }
     if needs_unsupported_feature(&msg.fields) || msg.header.info2 & info2::WRITE != 0 {
         return stream.finish(ResultCode::UnsupportedFeature.code());
     }
-    let spec = match parse_spec(msg) {
+    let spec = parse_spec(msg, clock.now_unix_nanos()).and_then(|spec| {
+        let covered =
+            spec.predicate.is_none_or(|p| sindexes.covers(ns.name.as_bytes(), spec.set, &p));
+        if covered {
+            Ok(spec)
+        } else {
+            Err(ResultCode::IndexNotFound)
+        }
+    });
+    let spec = match spec {
         Ok(spec) => spec,
         Err(rc) => return stream.finish(rc.code()),
     };
@@ -76,7 +100,7 @@ fn scan_partition(
     let part = ns.lock(pid);
     let mut hits: Vec<(&Digest, &Record)> = part
         .iter()
-        .filter(|(d, r)| after.is_none_or(|a| **d > a) && matches(r, spec, now))
+        .filter(|(d, r)| after.is_none_or(|a| **d > a) && matches(d, r, spec, now))
         .collect();
     hits.sort_unstable_by_key(|(d, _)| **d);
     let budget = spec.max_records - sent;
@@ -87,10 +111,16 @@ fn scan_partition(
     u64::try_from(take).unwrap_or(u64::MAX)
 }
 
-fn matches(rec: &Record, spec: &ScanSpec<'_>, now: u32) -> bool {
+fn matches(digest: &Digest, rec: &Record, spec: &ScanSpec<'_>, now: u32) -> bool {
     let in_set = spec.set.is_empty() || *rec.set == *spec.set;
     let has_bins = spec.bins.is_empty() || selected(rec, spec).next().is_some();
-    in_set && !rec.is_expired(now) && has_bins
+    let live = in_set && !rec.is_expired(now) && has_bins;
+    live && spec.predicate.is_none_or(|p| p.matches(rec)) && passes_filter(digest, rec, spec, now)
+}
+
+fn passes_filter(digest: &Digest, record: &Record, spec: &ScanSpec<'_>, now: u32) -> bool {
+    let view = RecordView { record, digest, now_secs: now, now_nanos: spec.now_nanos };
+    spec.filter.as_ref().is_none_or(|f| f.matches(&view))
 }
 
 fn selected<'r>(rec: &'r Record, spec: &'r ScanSpec<'_>) -> impl Iterator<Item = &'r Bin> {
@@ -129,7 +159,7 @@ fn put_record(out: &mut Vec<u8>, ns: &str, digest: &Digest, rec: &Record, spec: 
     }
 }
 
-fn parse_spec<'a>(msg: &Message<'a>) -> OpResult<ScanSpec<'a>> {
+fn parse_spec<'a>(msg: &Message<'a>, now_nanos: u64) -> OpResult<ScanSpec<'a>> {
     let mut bins = Vec::new();
     for o in &msg.ops {
         if o.op != op::READ {
@@ -153,7 +183,24 @@ fn parse_spec<'a>(msg: &Message<'a>) -> OpResult<ScanSpec<'a>> {
         max_records,
         no_bins: msg.header.info1 & info1::GET_NO_BINS != 0,
         bins,
+        filter: expr::parse_field(msg.field(field::FILTER_EXP))?,
+        predicate: parse_predicate(msg)?,
+        now_nanos,
     })
+}
+
+/// The predicate of a secondary-index query: field 22 (range). Collection index types
+/// (field 26 non-zero), context (23) and expression (24) indexes cannot be created here,
+/// so such queries answer 201.
+fn parse_predicate<'a>(msg: &Message<'a>) -> OpResult<Option<Predicate<'a>>> {
+    let exotic = msg.field(INDEX_TYPE).is_some_and(|t| t.iter().any(|b| *b != 0))
+        || msg.field(INDEX_CONTEXT).is_some()
+        || msg.field(INDEX_EXPRESSION).is_some();
+    match msg.field(INDEX_RANGE) {
+        _ if exotic => Err(ResultCode::IndexNotFound),
+        Some(data) => Predicate::parse(data).map(Some),
+        None => Ok(None),
+    }
 }
 
 /// Partitions from field 11 (whole) and field 12 (resume after a digest), sorted by id.
@@ -229,7 +276,8 @@ mod tests {
         let header = MsgHeader { info1, ..MsgHeader::default() };
         let msg = Message { header, fields: fields.to_vec(), ops: ops.to_vec() };
         let (mut sink, mut buf) = (Vec::new(), Vec::new());
-        handle(&store(), &Clock::new(), &msg, ReplyStream::new(&mut sink, &mut buf)).unwrap();
+        let reg = Registry::new();
+        handle(&store(), &Clock::new(), &reg, &msg, ReplyStream::new(&mut sink, &mut buf)).unwrap();
         let mut cur = Cursor::new(&sink[8..]);
         let (mut digests, mut kinds) = (Vec::new(), Vec::new());
         loop {
@@ -306,8 +354,11 @@ mod tests {
 
     #[test]
     fn index_queries_and_udfs_are_refused() {
-        let range = Field { kind: 22, data: &[0] };
+        let data =
+            [1, 1, b'a', 1, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 2];
+        let range = Field { kind: 22, data: &data };
         assert_eq!(run(&[ns(), range], &[], 0).2, 201);
+        assert_eq!(run(&[ns(), Field { kind: 22, data: &[0] }], &[], 0).2, 4);
         let udf = Field { kind: 30, data: b"module" };
         assert_eq!(run(&[ns(), udf], &[], 0).2, 16);
     }

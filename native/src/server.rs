@@ -19,10 +19,12 @@ use crate::frame::{self, read_frame, Frame, ProtoHeader, PROTO_HEADER_LEN};
 use crate::info::{self, InfoContext};
 use crate::msg::{field, info1, needs_unsupported_feature, parse_message, put_header};
 use crate::msg::{Message, MsgHeader};
+use crate::persist::{self, DirLock};
 use crate::record_ops::{execute, Limits, RecordRequest};
+use crate::sindex::Registry;
 use crate::store::{Digest, Namespace, Store};
 use crate::stream::ReplyStream;
-use crate::{batch, scan};
+use crate::{batch, expr, scan};
 
 /// Stack size of connection threads, in bytes (the handlers do not recurse).
 const CONN_STACK_BYTES: usize = 512 * 1024;
@@ -43,6 +45,8 @@ type ConnRegistry = HashMap<u64, (Arc<TcpStream>, Option<JoinHandle<()>>)>;
 struct Shared {
     config: ServerConfig,
     store: Store,
+    /// Secondary-index definitions.
+    sindexes: Registry,
     clock: Arc<Clock>,
     node_id: String,
     port: u16,
@@ -51,17 +55,19 @@ struct Shared {
     stopping: AtomicBool,
     next_conn: AtomicU64,
     conns: Mutex<ConnRegistry>,
+    /// The data directory's lock, released when the server stops.
+    dir_lock: Mutex<Option<DirLock>>,
 }
 
 impl Shared {
-    fn new(config: ServerConfig, port: u16) -> Self {
-        let namespaces = config.namespaces.iter();
-        let store = namespaces.map(|n| Namespace::new(n, config.default_ttl_for(n))).collect();
+    fn new(config: ServerConfig, port: u16, opened: OpenedStore) -> Self {
         Self {
-            store: Store::new(store),
+            store: opened.store,
+            sindexes: Registry::new(),
             node_id: format!("BB9{:08X}{:04X}", std::process::id(), port),
             port,
-            clock: Arc::new(Clock::new()),
+            clock: opened.clock,
+            dir_lock: Mutex::new(opened.dir_lock),
             max_connections: config.max_connections,
             config,
             stopping: AtomicBool::new(false),
@@ -71,6 +77,34 @@ impl Shared {
     }
 }
 
+/// The records and clock a server starts with, loaded from its data directory if any.
+struct OpenedStore {
+    store: Store,
+    clock: Arc<Clock>,
+    dir_lock: Option<DirLock>,
+}
+
+/// Builds the namespaces and, with a data directory, locks it and replays its logs.
+fn open_store(config: &ServerConfig) -> Result<OpenedStore, StartError> {
+    let clock = Arc::new(Clock::with_offset_nanos(config.clock_offset_nanos));
+    let namespaces = config.namespaces.iter().map(|n| {
+        Namespace::new(n, config.default_ttl_for(n))
+            .with_max_record_size(config.max_record_size_for(n))
+    });
+    let store = Store::new(namespaces.collect());
+    let Some(dir) = &config.data_dir else {
+        return Ok(OpenedStore { store, clock, dir_lock: None });
+    };
+    let dir_lock = persist::lock_dir(dir).map_err(StartError::Config)?;
+    let now = clock.now_citrusleaf_secs();
+    for ns in store.namespaces() {
+        let journal =
+            persist::open_namespace(dir, ns, now, config.fsync).map_err(StartError::Config)?;
+        ns.attach_journal(journal);
+    }
+    Ok(OpenedStore { store, clock, dir_lock: Some(dir_lock) })
+}
+
 /// A running server; dropping it stops it.
 #[derive(Debug)]
 pub struct Server {
@@ -78,6 +112,35 @@ pub struct Server {
     listener: TcpListener,
     addr: SocketAddr,
     acceptor: Option<JoinHandle<()>>,
+    sweeper: Option<Sweeper>,
+}
+
+/// The background expiry sweep: a thread woken every `nsup_period` and stopped by
+/// dropping `stop`.
+#[derive(Debug)]
+struct Sweeper {
+    stop: std::sync::mpsc::Sender<()>,
+    handle: JoinHandle<()>,
+}
+
+/// Starts the sweeper thread, unless the period is zero.
+fn start_sweeper(shared: &Arc<Shared>) -> Result<Option<Sweeper>, StartError> {
+    let period = shared.config.nsup_period;
+    if period.is_zero() {
+        return Ok(None);
+    }
+    let (stop, stopped) = std::sync::mpsc::channel::<()>();
+    let shared = Arc::clone(shared);
+    let handle = thread::Builder::new()
+        .name("aerorepo-nsup".to_owned())
+        .spawn(move || {
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(period)
+            {
+                shared.store.sweep_expired(shared.clock.now_citrusleaf_secs());
+            }
+        })
+        .map_err(|e| StartError::Bind(format!("cannot start the expiry thread: {e}")))?;
+    Ok(Some(Sweeper { stop, handle }))
 }
 
 impl Server {
@@ -88,6 +151,7 @@ impl Server {
     /// be bound (e.g. the port is taken).
     pub fn start(config: ServerConfig) -> Result<Self, StartError> {
         let ip = config.validate()?;
+        let opened = open_store(&config)?;
         let listener = TcpListener::bind((ip, config.port)).map_err(|e| {
             StartError::Bind(format!(
                 "cannot listen on {ip}:{}: {e}; choose another port or pass port=0",
@@ -95,7 +159,7 @@ impl Server {
             ))
         })?;
         let addr = listener.local_addr().map_err(|e| StartError::Bind(e.to_string()))?;
-        let mut shared = Shared::new(config, addr.port());
+        let mut shared = Shared::new(config, addr.port(), opened);
         shared.max_connections = connection_cap(shared.config.max_connections);
         let shared = Arc::new(shared);
         let accept_listener = listener.try_clone().map_err(|e| StartError::Bind(e.to_string()))?;
@@ -104,8 +168,9 @@ impl Server {
             .name("aerorepo-accept".to_owned())
             .spawn(move || accept_loop(&accept_shared, &accept_listener))
             .map_err(|e| StartError::Bind(format!("cannot start the accept thread: {e}")))?;
+        let sweeper = start_sweeper(&shared)?;
         log::debug!(target: LOG_TARGET, "embedded server listening on {addr}");
-        Ok(Self { shared, listener, addr, acceptor: Some(acceptor) })
+        Ok(Self { shared, listener, addr, acceptor: Some(acceptor), sweeper })
     }
 
     /// The bound address (with the OS-chosen port when port 0 was requested).
@@ -118,6 +183,18 @@ impl Server {
     #[must_use]
     pub fn clock(&self) -> &Arc<Clock> {
         &self.shared.clock
+    }
+
+    /// The records served.
+    #[must_use]
+    pub fn store(&self) -> &Store {
+        &self.shared.store
+    }
+
+    /// Removes every record expired by the server clock now; returns how many.
+    #[allow(clippy::must_use_candidate)] // callers often only want the side effect
+    pub fn sweep_expired(&self) -> usize {
+        self.shared.store.sweep_expired(self.shared.clock.now_citrusleaf_secs())
     }
 
     /// Whether the server is accepting connections.
@@ -149,10 +226,18 @@ impl Server {
         for (stream, _) in &conns {
             let _ = stream.shutdown(Shutdown::Both);
         }
+        if let Some(sweeper) = self.sweeper.take() {
+            drop(sweeper.stop);
+            if join {
+                let _ = sweeper.handle.join();
+            }
+        }
         if join {
             for handle in conns.into_iter().filter_map(|(_, handle)| handle) {
                 let _ = handle.join();
             }
+            // Every writer has finished: another server may now use the data directory.
+            lock(&self.shared.dir_lock).take();
         }
     }
 }
@@ -367,6 +452,7 @@ fn send_info(
         port: shared.port,
         store: &shared.store,
         clock: &shared.clock,
+        sindexes: &shared.sindexes,
     };
     let reply = info::handle(&ctx, body);
     out.clear();
@@ -402,12 +488,14 @@ fn handle_msg(
         Ok(msg) => msg,
         Err(rc) => return send_error(w, out, rc),
     };
-    let limits = Limits { clock: &shared.clock, max_record_size: shared.config.max_record_size };
+    // Each namespace carries its own record size limit.
+    let limits = Limits { clock: &shared.clock, max_record_size: usize::MAX };
     if msg.header.info1 & info1::BATCH != 0 {
         return batch::handle(&shared.store, &limits, &msg, ReplyStream::new(w, out));
     }
     if msg.field(field::DIGEST).is_none() {
-        return scan::handle(&shared.store, &shared.clock, &msg, ReplyStream::new(w, out));
+        let stream = ReplyStream::new(w, out);
+        return scan::handle(&shared.store, &shared.clock, &shared.sindexes, &msg, stream);
     }
     single_record(shared, &msg, &limits, out);
     w.write_all(out)
@@ -417,9 +505,11 @@ fn handle_msg(
 fn single_record(shared: &Shared, msg: &Message<'_>, limits: &Limits<'_>, out: &mut Vec<u8>) {
     out.clear();
     out.resize(PROTO_HEADER_LEN, 0);
-    match target(&shared.store, msg) {
-        Ok((ns, digest)) => {
-            execute(ns, &digest, &RecordRequest::from_message(msg), limits, out, 0);
+    let filter = expr::parse_field(msg.field(field::FILTER_EXP));
+    match target(&shared.store, msg).and_then(|t| Ok((t, filter?))) {
+        Ok(((ns, digest), filter)) => {
+            let req = RecordRequest { filter: filter.as_ref(), ..RecordRequest::from_message(msg) };
+            execute(ns, &digest, &req, limits, out, 0);
         }
         Err(rc) => put_header(out, &MsgHeader { result_code: rc.code(), ..MsgHeader::default() }),
     }
@@ -518,7 +608,9 @@ mod tests {
 
     #[test]
     fn mutated_messages_never_panic() {
-        let shared = Shared::new(ServerConfig::default(), 3000);
+        let config = ServerConfig::default();
+        let opened = open_store(&config).unwrap();
+        let shared = Shared::new(config, 3000, opened);
         let seeds = seed_messages();
         let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
         let mut bufs = Buffers { body: Vec::new(), out: Vec::new() };

@@ -2,8 +2,10 @@
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 
+use crate::config::DEFAULT_MAX_RECORD_SIZE;
+use crate::persist::{self, Journal};
 use crate::value::Bin;
 
 /// Partitions per namespace, as in Aerospike.
@@ -73,15 +75,72 @@ pub struct Namespace {
     pub name: String,
     /// TTL in seconds used when a write asks for the default; 0 = never expire.
     pub default_ttl: u32,
+    /// Largest record accepted, in bytes (see `record_ops::record_size`).
+    pub max_record_size: usize,
     partitions: Vec<Mutex<PartitionMap>>,
+    /// Where changes are logged when the server persists its data.
+    journal: OnceLock<Journal>,
 }
 
 impl Namespace {
-    /// An empty namespace.
+    /// An empty namespace with the default record size limit (1 MiB).
     #[must_use]
     pub fn new(name: &str, default_ttl: u32) -> Self {
         let partitions = (0..N_PARTITIONS).map(|_| Mutex::new(PartitionMap::default())).collect();
-        Self { name: name.to_owned(), default_ttl, partitions }
+        Self {
+            name: name.to_owned(),
+            default_ttl,
+            max_record_size: DEFAULT_MAX_RECORD_SIZE,
+            partitions,
+            journal: OnceLock::new(),
+        }
+    }
+
+    /// The same namespace with a record size limit of `bytes`.
+    #[must_use]
+    pub fn with_max_record_size(mut self, bytes: usize) -> Self {
+        self.max_record_size = bytes;
+        self
+    }
+
+    /// Starts logging every change to `journal` (once; later calls are ignored).
+    pub fn attach_journal(&self, journal: Journal) {
+        let _ = self.journal.set(journal);
+    }
+
+    /// Whether changes are logged to disk.
+    #[must_use]
+    pub fn is_persistent(&self) -> bool {
+        self.journal.get().is_some()
+    }
+
+    /// Logs that record `digest` now is `rec` (deleted when `None`).
+    ///
+    /// Call it with the record's partition locked, so the log order matches memory.
+    /// Returns false, after logging an error, when the disk refused the entry.
+    #[must_use]
+    pub fn log_change(&self, digest: &Digest, rec: Option<&Record>) -> bool {
+        let Some(journal) = self.journal.get() else { return true };
+        let mut entry = Vec::new();
+        match rec {
+            Some(rec) => persist::encode_put(digest, rec, &mut entry),
+            None => persist::encode_delete(digest, &mut entry),
+        }
+        self.append(journal, &entry)
+    }
+
+    fn append(&self, journal: &Journal, entry: &[u8]) -> bool {
+        match journal.append(entry) {
+            Ok(()) => true,
+            Err(e) => {
+                log::error!(
+                    target: "aerorepo::_native::persist",
+                    "namespace {}: cannot log a change: {e}",
+                    self.name
+                );
+                false
+            }
+        }
     }
 
     /// Locks partition `pid` (0..4096).
@@ -104,6 +163,11 @@ impl Namespace {
     /// `before_nanos` (all of them when `None`); returns how many were deleted.
     #[allow(clippy::must_use_candidate)] // callers usually only want the side effect
     pub fn truncate(&self, set: Option<&[u8]>, before_nanos: Option<u64>) -> usize {
+        if let Some(journal) = self.journal.get() {
+            let mut entry = Vec::new();
+            persist::encode_truncate(set, before_nanos.unwrap_or(u64::MAX), &mut entry);
+            self.append(journal, &entry);
+        }
         let mut removed = 0;
         for pid in 0..N_PARTITIONS {
             let mut part = self.lock(pid);
@@ -114,6 +178,25 @@ impl Namespace {
                 !(in_set && old)
             });
             removed += before - part.len();
+        }
+        removed
+    }
+
+    /// Removes the records expired at `now` (seconds since 2010-01-01), one partition
+    /// at a time so no lock is held for long; logs each removal; returns how many.
+    #[allow(clippy::must_use_candidate)] // the sweeper only wants the side effect
+    pub fn sweep_expired(&self, now: u32) -> usize {
+        let mut removed = 0;
+        for pid in 0..N_PARTITIONS {
+            let mut part = self.lock(pid);
+            let expired: Vec<Digest> =
+                part.iter().filter(|(_, r)| r.is_expired(now)).map(|(d, _)| *d).collect();
+            for digest in &expired {
+                part.remove(digest);
+                // A lost delete only means the record is swept again after a restart.
+                let _ = self.log_change(digest, None);
+            }
+            removed += expired.len();
         }
         removed
     }
@@ -148,6 +231,12 @@ impl Store {
     #[must_use]
     pub fn namespace(&self, name: &[u8]) -> Option<&Namespace> {
         self.namespaces.iter().find(|ns| ns.name.as_bytes() == name)
+    }
+
+    /// Removes expired records from every namespace; returns how many.
+    #[allow(clippy::must_use_candidate)] // the sweeper only wants the side effect
+    pub fn sweep_expired(&self, now: u32) -> usize {
+        self.namespaces.iter().map(|ns| ns.sweep_expired(now)).sum()
     }
 
     /// Namespaces in configuration order.
@@ -191,6 +280,19 @@ mod tests {
         assert_eq!(ns.len(), 2);
         assert_eq!(ns.truncate(None, None), 2);
         assert!(ns.is_empty());
+    }
+
+    #[test]
+    fn sweep_removes_only_expired_records() {
+        let ns = Namespace::new("test", 0);
+        for (i, void_time) in [(1u8, 0u32), (2, 50), (3, 200)] {
+            let rec = Record { void_time, ..Record::default() };
+            ns.lock_digest(&digest(i, 0, i)).insert(digest(i, 0, i), rec);
+        }
+        assert_eq!(ns.sweep_expired(100), 1);
+        assert_eq!(ns.len(), 2);
+        assert_eq!(ns.sweep_expired(u32::MAX), 1);
+        assert_eq!(ns.len(), 1);
     }
 
     #[test]

@@ -106,11 +106,15 @@ def test_truncate_set(client, key, aerospike_namespace, aerospike_set, nanos_off
     import time
 
     client.put(key(1), {"a": 1})
+    # A real server keeps last-update times in whole milliseconds and truncates only
+    # records strictly older than the cut-off, so step past the write's millisecond.
+    time.sleep(0.003)
     cutoff = time.time_ns()
     time.sleep(0.01)
     client.put(key(2), {"a": 2})
     other = (aerospike_namespace, aerospike_set + "_keep", 1)
     client.put(other, {"a": 3})
+    time.sleep(0.003)
     if nanos_offset is None:
         client.truncate(aerospike_namespace, aerospike_set)
         expected = []
