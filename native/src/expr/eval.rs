@@ -142,8 +142,11 @@ fn digest_modulo<'v>(digest: &Digest, m: i64) -> Rt<'v> {
     Rt::Int(i64::from(word) % m)
 }
 
+/// Compares two values of one type; values of different types, and maps (which a real
+/// server does not compare: every comparison of a map is unknown), give unknown.
 fn compare<'v>(op: CmpOp, l: &Rt<'_>, r: &Rt<'_>) -> Rt<'v> {
     let ord = match (l, r) {
+        (Rt::Coll(Val::Map(_)), _) | (_, Rt::Coll(Val::Map(_))) => return Rt::Unk,
         (Rt::Nil, Rt::Nil) => Some(Ordering::Equal),
         (Rt::Bool(a), Rt::Bool(b)) => Some(a.cmp(b)),
         (Rt::Int(a), Rt::Int(b)) => Some(a.cmp(b)),
