@@ -40,7 +40,8 @@ from aerorepo.exceptions import (
 )
 from aerorepo.models import Generation, Key, Model, Width
 from aerorepo.ops import BinRef, Op
-from aerorepo.repository import BatchOutcome, OperateResult, RecordMeta, Repository
+from aerorepo.repository import Repository
+from aerorepo.results import BatchOutcome, OperateResult, RecordMeta
 
 if TYPE_CHECKING:
     from aerorepo.embedded import EmbeddedServer
