@@ -2,11 +2,11 @@
 
 Run with ``.venv/bin/python benchmarks/bench_server.py [--seconds S]``. It starts
 ``aerorepo serve`` in a child process (or, with ``AEROSPIKE_HOSTS`` set, measures that
-server instead, for a side-by-side figure), then runs single-record put, get and operate
-and ``batch_read`` of 1,000 keys for a fixed time each. Besides calls per second it reports
-where the time went: the server's CPU time per call (read from /proc, embedded server
-only) against the client process's own CPU time. Results go to stdout and, unless
-``--no-write``, to ``docs/server-performance.md``.
+server instead, for a side-by-side figure; ``--server-pid`` then names its process),
+then runs single-record put, get and operate and ``batch_read`` of 1,000 keys for a
+fixed time each. Besides calls per second it reports where the time went: the server's
+CPU time per call (read from /proc) against the client process's own CPU time. Results
+go to stdout and, unless ``--no-write``, to ``docs/server-performance.md``.
 """
 
 from __future__ import annotations
@@ -48,11 +48,13 @@ class Figure:
 
 
 @contextmanager
-def served() -> Iterator[tuple[list[tuple[str, int]], int | None]]:
-    """Yield the hosts to measure and, for a child server, its pid."""
+def served(
+    server_pid: int | None,
+) -> Iterator[tuple[list[tuple[str, int]], int | None]]:
+    """Yield the hosts to measure and the server's pid (given, or of a child server)."""
     configured = os.environ.get(HOSTS_ENV)
     if configured:
-        yield parse_hosts(configured), None
+        yield parse_hosts(configured), server_pid
         return
 
     command = [sys.executable, "-m", "aerorepo", "serve", "--port", "0"]
@@ -148,13 +150,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=3.0, help="time per call kind")
     parser.add_argument("--no-write", action="store_true", help="do not update docs/")
+    parser.add_argument(
+        "--server-pid",
+        type=int,
+        default=None,
+        help="with AEROSPIKE_HOSTS: the pid of that server, to report its CPU time",
+    )
     args = parser.parse_args()
 
-    with served() as (hosts, pid):
+    with served(args.server_pid) as (hosts, pid):
         client = aerospike_py.client({"hosts": hosts}).connect()
         figures = measure(client, args.seconds, pid)
         client.close()
-    where = "the embedded server" if pid is not None else f"the server at {hosts}"
+    where = (
+        "the server at " + os.environ[HOSTS_ENV]
+        if HOSTS_ENV in os.environ
+        else ("the embedded server")
+    )
 
     text = render(figures, where)
     print(text)
