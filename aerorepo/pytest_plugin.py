@@ -48,6 +48,17 @@ def aerospike_client(
 
 
 @pytest.fixture
-def aerospike_set() -> str:
-    """A set name unique to the test, so data of other tests or users never collides."""
-    return f"t_{uuid.uuid4().hex[:16]}"
+def aerospike_set(
+    aerospike_client: aerospike_py.Client, aerospike_namespace: str
+) -> Iterator[str]:
+    """A set name unique to the test, so data of other tests or users never collides.
+
+    On a cluster named by ``AEROSPIKE_HOSTS`` the set is truncated after the test,
+    so repeated runs leave no records behind (the empty set's name stays known to
+    the cluster until it restarts). The embedded server is left as it is.
+    """
+    set_name = f"t_{uuid.uuid4().hex[:16]}"
+    yield set_name
+
+    if os.environ.get(HOSTS_ENV):
+        aerospike_client.truncate(aerospike_namespace, set_name)

@@ -62,6 +62,8 @@ R = TypeVar("R")
 
 #: Keys per batch call; larger inputs are split into calls of this size.
 DEFAULT_CHUNK_SIZE: Final = 5_000
+#: Largest record generation: the server keeps 16 bits (65535 is followed by 1).
+MAX_GENERATION: Final = 65_535
 #: Partitions per scan page; a scan reads 4096 partitions in pages of this many.
 SCAN_PAGE_PARTITIONS: Final = 256
 
@@ -155,6 +157,9 @@ class Repository(Generic[M]):
         if isinstance(value, int):
             check_int64(value, f"{self.model.__name__} key")
         return (self._spec.namespace, self._spec.set_name, value)
+
+    def _key_list(self, keys: Iterable[KeyValue], operation: str) -> list[KeyValue]:
+        return _item_list(keys, operation, "keys")
 
     def _keys(self, values: Iterable[KeyValue]) -> list[AerospikeKey]:
         return [self.key(value) for value in values]
@@ -325,6 +330,7 @@ class Repository(Generic[M]):
             GenerationError: When `generation` does not match (result code 3).
         """
         aero_key = self.key(key)
+        _check_generation(generation, "delete")
         meta: WriteMeta | None = None if generation is None else {"gen": generation}
         self._log("remove")
         try:
@@ -511,6 +517,7 @@ class Repository(Generic[M]):
             "ttl": self._effective_ttl(aerospike_py.POLICY_EXISTS_IGNORE, ttl)
         }
         if generation is not None:
+            _check_generation(generation, "operate")
             meta["gen"] = generation
         return meta
 
@@ -525,7 +532,7 @@ class Repository(Generic[M]):
 
         A missing key gives a "missing" outcome and never fails the batch.
         """
-        keys = list(keys)
+        keys = self._key_list(keys, "get_many")
         outcomes: list[BatchOutcome[M]] = []
         for chunk in self._chunks(keys):
             outcomes.extend(self._get_chunk(chunk))
@@ -567,7 +574,7 @@ class Repository(Generic[M]):
         check_ops(ops)
         sent = answering_ops(ops)
         op_dicts = [op.to_dict() for op in sent]
-        keys = list(keys)
+        keys = self._key_list(keys, "operate_many")
         outcomes: list[BatchOutcome[OperateResult]] = []
         for chunk in self._chunks(keys):
             aero_keys = self._keys(chunk)
@@ -607,7 +614,7 @@ class Repository(Generic[M]):
 
     def delete_many(self, keys: Sequence[KeyValue]) -> list[BatchOutcome[None]]:
         """Delete many records; a key that did not exist gives a "missing" outcome."""
-        keys = list(keys)
+        keys = self._key_list(keys, "delete_many")
         outcomes: list[BatchOutcome[None]] = []
         for chunk in self._chunks(keys):
             aero_keys = self._keys(chunk)
@@ -636,7 +643,7 @@ class Repository(Generic[M]):
     def _write_many(
         self, operation: str, models: Sequence[M], exists: int, ttl: int | None
     ) -> list[BatchOutcome[None]]:
-        models = list(models)
+        models = _item_list(models, operation, "models")
         for model in models:
             self._check_model(model)
         policy = self._batch_policy(exists=exists, ttl=self._effective_ttl(exists, ttl))
@@ -791,7 +798,7 @@ class Repository(Generic[M]):
             TypeError: When a field in `fields` has no column type.
         """
         specs = select_columns(self.model, fields)
-        keys = list(keys)
+        keys = self._key_list(keys, "read_columns")
         reader = _ColumnReader(self, specs, len(keys))
         starts = range(0, len(keys), self.chunk_size)
         for start, chunk in zip(starts, self._chunks(keys), strict=True):
@@ -887,6 +894,38 @@ class _ColumnReader:
         ttls[ttls == _SERVER_NEVER_EXPIRE] = -1
         absent = absent_reasons(self._repo.model, self._specs)
         return Columns(columns, self._codes, self._meta["gen"].copy(), ttls, absent)
+
+
+def _check_generation(generation: Any, operation: str) -> None:
+    """Refuse an expected generation the server cannot hold (16 bits: 0 to 65535)."""
+    if generation is None:
+        return
+    if isinstance(generation, bool) or not isinstance(generation, int):
+        raise TypeError(
+            f"{operation}: generation must be an int, got {describe(generation)}"
+        )
+    if not 0 <= generation <= MAX_GENERATION:
+        raise ValueError(
+            f"{operation}: generation {generation} is out of range; a record's "
+            f"generation is 0 to {MAX_GENERATION} (read it with meta() or a "
+            "Generation() field)"
+        )
+
+
+def _item_list(items: Any, operation: str, what: str) -> list[Any]:
+    """Return `items` as a list, refusing one key or model passed where many go.
+
+    A str or bytes is itself iterable, so without this check `delete_many("ab")`
+    would delete the records "a" and "b".
+    """
+    if isinstance(items, (str, bytes, bytearray, Model)) or not isinstance(
+        items, Iterable
+    ):
+        raise TypeError(
+            f"{operation} takes a list of {what}, got {describe(items)}; "
+            "wrap a single one in a list"
+        )
+    return list(items)
 
 
 def _placed(

@@ -1017,3 +1017,59 @@ def test_repository_of_something_else_than_a_model_class_is_refused(
         match=r"Repository's first argument must be an aerorepo Model subclass",
     ):
         Repository(model, aerospike_client)
+
+
+@pytest.fixture
+def codes(
+    aerospike_client: aerospike_py.Client, aerospike_set: str
+) -> Repository[Code]:
+    return Repository(Code, aerospike_client, set_name=aerospike_set)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        pytest.param(lambda r: r.delete_many("ab"), id="delete_many-str"),
+        pytest.param(lambda r: r.get_many("ab"), id="get_many-str"),
+        pytest.param(lambda r: r.get_many(b"ab"), id="get_many-bytes"),
+        pytest.param(lambda r: r.get_many(None), id="get_many-none"),
+        pytest.param(
+            lambda r: r.operate_many("ab", Code.label.read()), id="operate_many"
+        ),
+        pytest.param(lambda r: r.read_columns("ab"), id="read_columns"),
+        pytest.param(lambda r: r.upsert_many(Code(code="a")), id="upsert_many-model"),
+    ],
+)
+def test_one_key_or_model_where_a_list_goes_is_refused_and_nothing_changes(
+    codes: Repository[Code], call: Any
+) -> None:
+    codes.upsert_many([Code(code="a", label="x"), Code(code="b", label="y")])
+
+    with pytest.raises(
+        TypeError, match=r"takes a list of .*wrap a single one in a list"
+    ):
+        call(codes)
+
+    assert [o.value.label for o in codes.get_many(["a", "b"]) if o.value] == ["x", "y"]
+
+
+@pytest.mark.parametrize(
+    ("generation", "error", "message"),
+    [
+        pytest.param(-1, ValueError, "generation -1 is out of range", id="negative"),
+        pytest.param(65_536, ValueError, "0 to 65535", id="above-16-bits"),
+        pytest.param("1", TypeError, "generation must be an int", id="str"),
+        pytest.param(True, TypeError, "generation must be an int", id="bool"),
+    ],
+)
+def test_expected_generation_outside_16_bits_is_refused_before_the_call(
+    repo: Repository[User], generation: Any, error: type[Exception], message: str
+) -> None:
+    repo.insert(User(user_id=1))
+
+    with pytest.raises(error, match=message):
+        repo.delete(1, generation=generation)
+    with pytest.raises(error, match=message):
+        repo.operate(1, U.visits.write(1), generation=generation)
+
+    assert repo.exists(1)
