@@ -440,9 +440,23 @@ def test_connections_beyond_the_limit_are_closed():
         extra = socket.create_connection((srv.host, srv.port), timeout=5)
         assert is_closed(extra)
         extra.close()
+        socks[1].sendall(proto(1, b"build\n"))
+        assert read_reply(socks[1])[0] == 1, "open connections are still served"
         socks[0].close()
-        for s in socks[1:]:
-            s.close()
+        assert_admits_a_connection_again(srv)
+        socks[1].close()
+
+
+def assert_admits_a_connection_again(srv: EmbeddedServer) -> None:
+    """A connection slot freed by a close is reused (the close is seen asynchronously)."""
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        with socket.create_connection((srv.host, srv.port), timeout=5) as sock:
+            sock.sendall(proto(1, b"build\n"))
+            if read_reply(sock)[0] == 1:
+                return
+        time.sleep(0.05)
+    raise AssertionError("no connection admitted after one closed")
 
 
 def test_client_vanishing_mid_stream_does_not_hurt_the_server(server):
@@ -738,9 +752,27 @@ def test_a_trickled_frame_is_closed_at_the_total_deadline():
 def test_idle_timeout_is_off_by_default_and_closes_when_set():
     with EmbeddedServer(idle_timeout=0.3) as srv:
         sock = socket.create_connection((srv.host, srv.port), timeout=5)
-        time.sleep(0.6)
+        busy = socket.create_connection((srv.host, srv.port), timeout=5)
+        for _ in range(6):
+            time.sleep(0.1)
+            busy.sendall(proto(1, b"build\n"))
+            assert read_reply(busy)[0] == 1
         assert is_closed(sock)
+        assert not is_closed_yet(busy)
         sock.close()
+        busy.close()
+        assert_still_serves(srv)
+
+
+def is_closed_yet(sock: socket.socket) -> bool:
+    """Whether the peer has closed `sock`, without waiting for data."""
+    sock.setblocking(False)
+    try:
+        return sock.recv(1) == b""
+    except BlockingIOError:
+        return False
+    finally:
+        sock.setblocking(True)
 
 
 @pytest.mark.parametrize(
@@ -782,7 +814,9 @@ def test_plugin_uses_aerospike_hosts_from_the_environment(tmp_path):
         "    import os\n"
         "    assert aerospike_hosts == [('127.0.0.1', int(os.environ['PORT']))]\n"
         "    assert aerospike_namespace == 'other'\n"
-        "    aerospike_client.put((aerospike_namespace, aerospike_set, 1), {'a': 1})\n"
+        "    key = (aerospike_namespace, aerospike_set, 1)\n"
+        "    aerospike_client.put(key, {'a': 1})\n"
+        "    assert aerospike_client.get(key).bins == {'a': 1}\n"
     )
     with EmbeddedServer(namespaces=("other",)) as srv:
         env = {
@@ -804,8 +838,11 @@ def test_plugin_uses_aerospike_hosts_from_the_environment(tmp_path):
             args, env=env, capture_output=True, text=True, timeout=120
         )
         assert done.returncode == 0, done.stdout + done.stderr
+        # The write reached this server, and the plugin truncated the test's set after
+        # the test, as it does on every cluster named by AEROSPIKE_HOSTS.
+        assert "1 passed" in done.stdout
         client = srv.connect()
-        assert len(client.query("other", "").results()) == 1
+        assert client.query("other", "").results() == []
         client.close()
 
 
@@ -821,3 +858,106 @@ def test_server_error_pickles():
     error = pickle.loads(pickle.dumps(ServerError("bind failed")))
     assert isinstance(error, ServerError)
     assert error.args == ("bind failed",)
+
+
+# -- batch limits and namespaces -------------------------------------------------------
+
+
+def test_batch_with_keys_in_several_namespaces_answers_each_from_its_own(server):
+    client = server.connect()
+    try:
+        client.put(("test", "s", 1), {"ns": "test"})
+        client.put(("other", "s", 1), {"ns": "other"})
+        keys = [
+            ("test", "s", 1),
+            ("other", "s", 1),
+            ("other", "s", 2),
+            ("test", "s", 2),
+        ]
+        batch = client.batch_read(keys)
+        assert [r.result for r in batch.batch_records] == [0, 0, 2, 2]
+        assert batch.to_list()[:3] == [{"ns": "test"}, {"ns": "other"}, None]
+        written = client.batch_write(
+            [(("other", "s", 3), {"a": 1}), (("test", "s", 3), {"a": 2})]
+        )
+        assert [r.result for r in written.batch_records] == [0, 0]
+        assert client.get(("other", "s", 3)).bins == {"a": 1}
+        assert client.exists(("test", "s", 3)).meta is not None
+    finally:
+        client.close()
+
+
+def test_batch_above_max_batch_keys_fails_with_151_and_the_connection_serves_on():
+    with EmbeddedServer(max_batch_keys=100) as srv:
+        client = srv.connect()
+        try:
+            keys = [("test", "s", i) for i in range(101)]
+            # The whole batch fails; aerospike-py reports it on the first record.
+            refused = client.batch_read(keys).batch_records
+            assert refused[0].result == 151
+            assert client.batch_read(keys[:100]).to_list() == [None] * 100
+        finally:
+            client.close()
+
+
+def test_max_batch_keys_defaults_to_no_limit_like_a_real_server(server):
+    client = server.connect()
+    try:
+        keys = [("test", "big", i) for i in range(30_000)]
+        assert client.batch_read(keys).to_list() == [None] * 30_000
+    finally:
+        client.close()
+
+
+def test_empty_batch_payload_is_a_parameter_error(raw):
+    payload = struct.pack(">IB", 0, 0)
+    raw.sendall(proto(3, as_msg(info1=8, n_fields=1, payload=field(41, payload))))
+    kind, body = read_reply(raw)
+    assert (kind, result_code_of(body)) == (3, 4)
+
+
+# -- logging ---------------------------------------------------------------------------
+
+SECRET = "bin-value-7f3c9e"
+
+# Logging is configured before the first server logs: the native logger caches the
+# levels of the Python loggers it has used, so the check runs in a fresh interpreter.
+LOGGING_SCRIPT = f"""
+import logging, socket, sys
+logging.basicConfig(
+    level=logging.DEBUG, stream=sys.stdout, format="%(name)s %(levelname)s %(message)s"
+)
+from aerorepo.embedded import EmbeddedServer
+with EmbeddedServer() as srv:
+    for _ in range(3):
+        with socket.create_connection((srv.host, srv.port), timeout=5) as sock:
+            sock.sendall(bytes([2, 1, 0, 0, 0, 0, 0, 6]) + b"build\\n")
+            sock.recv(100)
+    client = srv.connect()
+    client.put(("test", "s", "{SECRET}"), {{"secret": "{SECRET}", "b": b"{SECRET}"}})
+    assert client.get(("test", "s", "{SECRET}")).bins["secret"] == "{SECRET}"
+    client.close()
+"""
+
+
+def test_each_connection_logs_one_open_and_one_close_line_at_debug():
+    done = subprocess.run(
+        [sys.executable, "-c", LOGGING_SCRIPT],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    lines = [
+        line.split(" ", 2)
+        for line in done.stdout.splitlines()
+        if line.startswith("aerorepo._native.server ")
+    ]
+    opened = [msg.split()[1] for _, level, msg in lines if msg.endswith(" opened")]
+    closed = [msg.split()[1] for _, level, msg in lines if msg.endswith(" closed")]
+    assert len(opened) >= 4, done.stdout
+    assert len(set(opened)) == len(opened), "one open line per connection"
+    assert sorted(opened) == sorted(closed), "one close line per open one"
+    conn_levels = {level for _, level, msg in lines if msg.startswith("connection ")}
+    assert conn_levels == {"DEBUG"}
+    assert SECRET not in done.stdout + done.stderr
