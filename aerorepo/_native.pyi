@@ -49,6 +49,10 @@ class Server:
             accepted. At start the open-file soft limit is raised (up to the hard
             limit) to fit them plus 64 spare descriptors; if it cannot be, the cap is
             lowered to what fits and one WARNING is logged.
+        max_batch_keys: Most keys in one batch request; a larger batch fails as a
+            whole with result code 151, as a real server's ``batch-max-requests``
+            does. 0 (the default, as on a real server) sets no limit beyond
+            ``max_frame_bytes``; answers are streamed in chunks either way.
         allow_non_loopback: Permit a non-loopback ``host``.
         frame_timeout: Seconds (above 0, default 30) for a whole request, header
             and body, to arrive once its first byte has; slower peers are
@@ -81,6 +85,7 @@ class Server:
         max_record_size: int | Mapping[str, int] = 1048576,
         max_frame_bytes: int = 134217728,
         max_connections: int = 15000,
+        max_batch_keys: int = 0,
         allow_non_loopback: bool = False,
         frame_timeout: float = 30.0,
         idle_timeout: float | None = None,

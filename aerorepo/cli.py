@@ -16,7 +16,12 @@ from typing import TYPE_CHECKING, Any, Final
 import aerospike_py
 
 from aerorepo._config import HOSTS_ENV, parse_hosts
-from aerorepo.embedded import EmbeddedServer
+from aerorepo.embedded import (
+    DEFAULT_MAX_BATCH_KEYS,
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_FRAME_BYTES,
+    EmbeddedServer,
+)
 from aerorepo.exceptions import AerorepoError, EmbeddedServerError, translated_errors
 
 logger = logging.getLogger(__name__)
@@ -34,6 +39,10 @@ _OPTION_SPELLINGS: Final = (
     ("port=0", "--port 0"),
     ("allow_non_loopback=True", "--allow-non-loopback"),
     ("different data_dir", "different --data-dir"),
+    ("max_connections", "--max-connections"),
+    ("max_batch_keys", "--max-batch-keys"),
+    ("max_frame_bytes", "--max-frame-bytes"),
+    ("idle_timeout", "--idle-timeout"),
 )
 
 if TYPE_CHECKING:
@@ -104,6 +113,7 @@ def _add_serve(commands: _Commands) -> None:
         "size limit in bytes if given (repeatable; default: test)",
     )
     _add_storage_options(serve)
+    _add_limit_options(serve)
     serve.add_argument(
         "--cluster-name", default=None, help="cluster name clients may check"
     )
@@ -113,6 +123,37 @@ def _add_serve(commands: _Commands) -> None:
         help="allow binding a non-loopback address (the server has no authentication)",
     )
     serve.set_defaults(handler=_serve, default_log_level="INFO")
+
+
+def _add_limit_options(serve: argparse.ArgumentParser) -> None:
+    serve.add_argument(
+        "--max-connections",
+        type=int,
+        default=DEFAULT_MAX_CONNECTIONS,
+        metavar="N",
+        help="connections beyond this many are closed on accept (default 15000)",
+    )
+    serve.add_argument(
+        "--max-batch-keys",
+        type=int,
+        default=DEFAULT_MAX_BATCH_KEYS,
+        metavar="N",
+        help="a batch with more keys fails with code 151; 0 = no limit (default 0)",
+    )
+    serve.add_argument(
+        "--max-frame-bytes",
+        type=int,
+        default=DEFAULT_MAX_FRAME_BYTES,
+        metavar="BYTES",
+        help="larger requests are refused (default 128 MiB)",
+    )
+    serve.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="close connections idle this long between requests (default: never)",
+    )
 
 
 def _add_storage_options(serve: argparse.ArgumentParser) -> None:
@@ -234,6 +275,10 @@ def _started_server(
         fsync=args.fsync,
         nsup_period=args.nsup_period,
         clock_offset=args.clock_offset,
+        max_connections=args.max_connections,
+        max_batch_keys=args.max_batch_keys,
+        max_frame_bytes=args.max_frame_bytes,
+        idle_timeout=args.idle_timeout,
     )
     try:
         return server.start()

@@ -16,6 +16,8 @@ from aerorepo.exceptions import EmbeddedServerError
 DEFAULT_MAX_RECORD_SIZE: Final = 1024 * 1024
 DEFAULT_MAX_FRAME_BYTES: Final = 128 * 1024 * 1024
 DEFAULT_MAX_CONNECTIONS: Final = 15_000
+#: Most keys in one batch request; 0 = no limit, a real server's default.
+DEFAULT_MAX_BATCH_KEYS: Final = 0
 DEFAULT_FRAME_TIMEOUT: Final = 30.0
 #: Seconds between background sweeps that remove expired records.
 DEFAULT_NSUP_PERIOD: Final = 1.0
@@ -115,6 +117,9 @@ class EmbeddedServer:
         max_connections: Most connections open at once (default 15,000, a real
             server's ``proto-fd-max``; lowered, with a warning, if the open-file limit
             cannot be raised to fit it). Further connections are closed on accept.
+        max_batch_keys: Most keys in one batch request; a larger batch fails with
+            result code 151 (a real server's ``batch-max-requests``). 0 (the
+            default, as on a real server) means no limit beyond ``max_frame_bytes``.
         allow_non_loopback: Permit listening on a non-loopback address (the server
             has no authentication).
         frame_timeout: Seconds a request may take to arrive in full once its first
@@ -144,6 +149,7 @@ class EmbeddedServer:
         max_record_size: int = DEFAULT_MAX_RECORD_SIZE,
         max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        max_batch_keys: int = DEFAULT_MAX_BATCH_KEYS,
         allow_non_loopback: bool = False,
         frame_timeout: float = DEFAULT_FRAME_TIMEOUT,
         idle_timeout: float | None = None,
@@ -173,6 +179,7 @@ class EmbeddedServer:
             "clock_offset": clock_offset,
             "max_frame_bytes": max_frame_bytes,
             "max_connections": max_connections,
+            "max_batch_keys": max_batch_keys,
             "allow_non_loopback": allow_non_loopback,
             "frame_timeout": frame_timeout,
             "idle_timeout": idle_timeout,

@@ -31,6 +31,8 @@ def served_port() -> Iterator[int]:
         "0",
         "--namespace",
         "test",
+        "--max-batch-keys",
+        "5000",
     ]
     env = {key: value for key, value in os.environ.items() if key != "AEROSPIKE_HOSTS"}
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
@@ -77,6 +79,26 @@ def test_serve_accepts_batch_read_to_numpy_and_batch_operate(client: Any) -> Non
     assert columns.batch_records["v"].tolist() == [1, 11, 21, 31, 1]
     assert columns.batch_records["f"].tolist() == [0.0, 0.5, 1.0, 1.5, 0.0]
     assert columns.result_codes.tolist() == [0, 0, 0, 0, 0]
+
+
+def test_serve_max_batch_keys_refuses_a_larger_batch_with_151(client: Any) -> None:
+    keys = [("test", "cli_limit", i) for i in range(5001)]
+
+    refused = client.batch_read(keys).batch_records
+    served = client.batch_read(keys[:5000]).to_list()
+
+    assert refused[0].result == 151
+    assert served == [None] * 5000
+
+
+def test_serve_limit_errors_name_the_command_line_option(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    status = main(["serve", "--port", "0", "--max-connections", "0"])
+
+    err = capsys.readouterr().err
+    assert status == 2
+    assert "--max-connections must be at least 1" in err
 
 
 def test_serve_refuses_a_non_loopback_address_without_the_flag_and_says_why(

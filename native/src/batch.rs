@@ -78,8 +78,9 @@ struct Batch<'a> {
 
 /// Answers a batch message on `stream`: one record per row, then the LAST marker.
 ///
-/// A malformed payload or batch-wide filter expression fails the whole call (LAST marker
-/// with code 4). A row whose record the filter rejects answers 27; rows that carry a UDF
+/// A malformed payload, a batch of no keys or a batch-wide filter expression fails the
+/// whole call (LAST marker with code 4); so does a batch of more than `max_keys` keys
+/// (code 151), unless `max_keys` is 0 (no limit). A row whose record the filter rejects answers 27; rows that carry a UDF
 /// call (not run by this server) answer 16 each.
 ///
 /// # Errors
@@ -88,6 +89,7 @@ pub fn handle<W: Write>(
     store: &Store,
     limits: &Limits<'_>,
     msg: &Message<'_>,
+    max_keys: u32,
     mut stream: ReplyStream<'_, W>,
 ) -> io::Result<()> {
     if needs_unsupported_feature(&msg.fields) {
@@ -95,10 +97,11 @@ pub fn handle<W: Write>(
     }
     let parsed = msg.field(field::BATCH_INDEX).ok_or(ResultCode::ParameterError);
     let parent = expr::parse_field(msg.field(field::FILTER_EXP));
-    let (batch, parent) = match parsed.and_then(parse_batch).and_then(|b| Ok((b, parent?))) {
-        Ok(parsed) => parsed,
-        Err(rc) => return stream.finish(rc.code()),
-    };
+    let (batch, parent) =
+        match parsed.and_then(|data| parse_batch(data, max_keys)).and_then(|b| Ok((b, parent?))) {
+            Ok(parsed) => parsed,
+            Err(rc) => return stream.finish(rc.code()),
+        };
     let namespaces: Vec<Option<&Namespace>> =
         batch.templates.iter().map(|t| store.namespace(t.namespace)).collect();
     for row in &batch.rows {
@@ -138,9 +141,16 @@ fn run_row(
     rc
 }
 
-fn parse_batch(data: &[u8]) -> OpResult<Batch<'_>> {
+/// Parses a batch payload of at most `max_keys` rows (0: no limit).
+fn parse_batch(data: &[u8], max_keys: u32) -> OpResult<Batch<'_>> {
     let mut cur = Cursor::new(data);
     let count = cur.u32()?;
+    if count == 0 {
+        return Err(ResultCode::ParameterError);
+    }
+    if max_keys != 0 && count > max_keys {
+        return Err(ResultCode::BatchMaxRequests);
+    }
     let flags = cur.u8()?;
     let capacity = usize::try_from(count).unwrap_or(0).min(cur.remaining() / ROW_MIN_LEN);
     let mut rows = Vec::with_capacity(capacity);
@@ -213,7 +223,7 @@ mod tests {
     fn parses_captured_batch_with_repeat_row() {
         let data = captured_batch_read();
         assert_eq!(data.len(), 0x55 - 1);
-        let batch = parse_batch(&data).unwrap();
+        let batch = parse_batch(&data, 0).unwrap();
         assert_eq!(batch.flags, 0x0d);
         assert_eq!(batch.templates.len(), 1);
         assert_eq!(batch.rows.len(), 2);
@@ -227,12 +237,17 @@ mod tests {
     /// Runs a batch payload; returns (row index, result code, op count) per record and the
     /// LAST marker's code.
     fn run(store: &Store, payload: &[u8]) -> (Vec<(u32, u8, u16)>, u8) {
+        run_capped(store, payload, 0)
+    }
+
+    /// `run` with a batch key limit.
+    fn run_capped(store: &Store, payload: &[u8], max_keys: u32) -> (Vec<(u32, u8, u16)>, u8) {
         let clock = crate::clock::Clock::new();
         let limits = Limits { clock: &clock, max_record_size: 1 << 20 };
         let fields = vec![crate::msg::Field { kind: field::BATCH_INDEX, data: payload }];
         let msg = Message { header: MsgHeader::default(), fields, ops: Vec::new() };
         let (mut sink, mut buf) = (Vec::new(), Vec::new());
-        handle(store, &limits, &msg, ReplyStream::new(&mut sink, &mut buf)).unwrap();
+        handle(store, &limits, &msg, max_keys, ReplyStream::new(&mut sink, &mut buf)).unwrap();
         let mut cur = Cursor::new(&sink[8..]);
         let mut rows = Vec::new();
         loop {
@@ -298,14 +313,27 @@ mod tests {
     fn malformed_payloads_are_parameter_errors() {
         let data = captured_batch_read();
         for cut in [3, 10, 30, data.len() - 1] {
-            assert_eq!(parse_batch(&data[..cut]).unwrap_err(), ResultCode::ParameterError);
+            assert_eq!(parse_batch(&data[..cut], 0).unwrap_err(), ResultCode::ParameterError);
         }
         let mut first_repeat = vec![0, 0, 0, 1, 0x0d, 0, 0, 0, 0];
         first_repeat.extend([0; 20]);
         first_repeat.push(ROW_REPEAT);
-        assert_eq!(parse_batch(&first_repeat).unwrap_err(), ResultCode::ParameterError);
+        assert_eq!(parse_batch(&first_repeat, 0).unwrap_err(), ResultCode::ParameterError);
         let mut lying_count = captured_batch_read();
         lying_count[3] = 200;
-        assert!(parse_batch(&lying_count).is_err());
+        assert!(parse_batch(&lying_count, 0).is_err());
+    }
+
+    #[test]
+    fn batches_above_the_key_limit_fail_whole_with_151_and_empty_ones_with_4() {
+        let store = Store::new(vec![Namespace::new("test", 0)]);
+        let mut payload = vec![0, 0, 0, 3, 0x0d];
+        payload.extend(full_row(0, 1, [3, 0, 0], &[]));
+        payload.extend(repeat_row(1, 2));
+        payload.extend(repeat_row(2, 3));
+        assert_eq!(run_capped(&store, &payload, 2), (vec![], 151));
+        assert_eq!(run_capped(&store, &payload, 3).0.len(), 3);
+        assert_eq!(run_capped(&store, &payload, 0).0.len(), 3);
+        assert_eq!(run(&store, &[0, 0, 0, 0, 0x0d]), (vec![], 4));
     }
 }

@@ -19,6 +19,14 @@ pub const DEFAULT_MAX_FRAME_BYTES: u64 = 128 * 1024 * 1024;
 /// it; if it cannot be, the cap is lowered to what fits and a warning is logged once.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 15_000;
 
+/// Default cap on the keys of one batch request: 0, no limit.
+///
+/// A real server's `batch-max-requests` defaults to 0 (no limit) and, when set, fails a
+/// larger batch as a whole with code 151. Without a cap a batch is still bounded by
+/// `max_frame_bytes` (each key takes at least 25 bytes), and its answers are streamed in
+/// chunks rather than held in memory.
+pub const DEFAULT_MAX_BATCH_KEYS: u32 = 0;
+
 /// Default maximum record size in bytes (the CE default `max-record-size`, 1 MiB).
 pub const DEFAULT_MAX_RECORD_SIZE: usize = 1024 * 1024;
 
@@ -72,6 +80,9 @@ pub struct ServerConfig {
     pub max_frame_bytes: u64,
     /// Connections beyond this many are accepted and closed at once.
     pub max_connections: usize,
+    /// Most keys one batch request may carry; a larger batch fails as a whole with code
+    /// 151. 0 (the default) sets no limit beyond `max_frame_bytes`.
+    pub max_batch_keys: u32,
     /// Closes a connection that has sent nothing for this long between requests;
     /// `None` (the default) keeps idle connections open for ever, as clients expect.
     pub idle_timeout: Option<Duration>,
@@ -100,6 +111,7 @@ impl Default for ServerConfig {
             clock_offset_nanos: 0,
             max_frame_bytes: DEFAULT_MAX_FRAME_BYTES,
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_batch_keys: DEFAULT_MAX_BATCH_KEYS,
             idle_timeout: None,
             allow_non_loopback: false,
             frame_timeout: DEFAULT_FRAME_TIMEOUT,

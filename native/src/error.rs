@@ -40,6 +40,8 @@ pub enum ResultCode {
     OpNotApplicable = 26,
     /// A filter expression excluded the record.
     FilteredOut = 27,
+    /// A batch has more keys than the server's batch key limit allows.
+    BatchMaxRequests = 151,
     /// A GeoJSON value is malformed (cells overrun it, or the text is not a JSON object).
     GeoInvalidGeojson = 160,
     /// An index with this name exists with another definition.

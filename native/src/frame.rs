@@ -58,7 +58,7 @@ pub fn patch_header(buf: &mut [u8], start: usize, kind: u8) {
 }
 
 /// What reading one frame produced.
-#[derive(Debug)]
+#[derive(Clone, Copy, Debug)]
 pub enum Frame {
     /// A complete message: header plus body (body left in the caller's buffer).
     Message(ProtoHeader),

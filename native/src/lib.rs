@@ -23,6 +23,9 @@ pub mod stream;
 pub mod validate;
 pub mod value;
 
+#[cfg(test)]
+mod test_support;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -33,8 +36,8 @@ use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 
 use crate::config::{
-    ServerConfig, DEFAULT_FRAME_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_FRAME_BYTES,
-    DEFAULT_MAX_RECORD_SIZE, DEFAULT_NSUP_PERIOD,
+    ServerConfig, DEFAULT_FRAME_TIMEOUT, DEFAULT_MAX_BATCH_KEYS, DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_RECORD_SIZE, DEFAULT_NSUP_PERIOD,
 };
 use crate::error::StartError;
 
@@ -102,6 +105,7 @@ impl PyServer {
         max_record_size = PerNamespace::All(DEFAULT_MAX_RECORD_SIZE),
         max_frame_bytes = DEFAULT_MAX_FRAME_BYTES,
         max_connections = DEFAULT_MAX_CONNECTIONS,
+        max_batch_keys = DEFAULT_MAX_BATCH_KEYS,
         allow_non_loopback = false,
         frame_timeout = DEFAULT_FRAME_TIMEOUT.as_secs_f64(),
         idle_timeout = None,
@@ -112,7 +116,7 @@ impl PyServer {
     ))]
     #[pyo3(text_signature = "(host='127.0.0.1', port=0, namespaces=['test'], *, \
         cluster_name=None, default_ttl=0, max_record_size=1048576, max_frame_bytes=134217728, \
-        max_connections=15000, allow_non_loopback=False, frame_timeout=30.0, idle_timeout=None, data_dir=None, \
+        max_connections=15000, max_batch_keys=0, allow_non_loopback=False, frame_timeout=30.0, idle_timeout=None, data_dir=None, \
         fsync=False, nsup_period=1.0, clock_offset=0.0)")]
     #[allow(clippy::too_many_arguments)] // mirrors the Python keyword arguments one to one
     fn new(
@@ -125,6 +129,7 @@ impl PyServer {
         max_record_size: PerNamespace<usize>,
         max_frame_bytes: u64,
         max_connections: usize,
+        max_batch_keys: u32,
         allow_non_loopback: bool,
         frame_timeout: f64,
         idle_timeout: Option<f64>,
@@ -152,6 +157,7 @@ impl PyServer {
             clock_offset_nanos: nanos("clock_offset", clock_offset)?,
             max_frame_bytes,
             max_connections,
+            max_batch_keys,
             allow_non_loopback,
             frame_timeout,
             idle_timeout,

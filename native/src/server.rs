@@ -296,6 +296,7 @@ fn admit(shared: &Arc<Shared>, stream: TcpStream) {
         log::warn!(target: LOG_TARGET, "refusing connection: {} already open", conns.len());
         return;
     }
+    let peer = stream.peer_addr().map_or_else(|_| "an unknown peer".to_owned(), |a| a.to_string());
     let stream = Arc::new(stream);
     let registered = Arc::clone(&stream);
     let id = shared.next_conn.fetch_add(1, Ordering::Relaxed);
@@ -304,11 +305,14 @@ fn admit(shared: &Arc<Shared>, stream: TcpStream) {
         .name("aerorepo-conn".to_owned())
         .stack_size(CONN_STACK_BYTES)
         .spawn(move || {
+            // One DEBUG line at open and one at close; never keys or bin values.
+            log::debug!(target: LOG_TARGET, "connection {id} from {peer} opened");
             let outcome = catch_unwind(AssertUnwindSafe(|| serve(&conn_shared, &stream)));
             if outcome.is_err() {
                 log::error!(target: LOG_TARGET, "connection {id}: handler panicked; closed");
             }
             lock(&conn_shared.conns).remove(&id);
+            log::debug!(target: LOG_TARGET, "connection {id} from {peer} closed");
         });
     match spawned {
         Ok(handle) => {
@@ -331,23 +335,35 @@ fn serve(shared: &Shared, stream: &TcpStream) {
     let mut writer = stream;
     let mut bufs = Buffers { body: Vec::new(), out: Vec::new() };
     while !shared.stopping.load(Ordering::Relaxed) {
-        let keep_open = match next_frame(shared, &mut reader, &mut bufs.body) {
-            Ok(Frame::Message(header)) => dispatch(shared, header, &mut bufs, &mut writer),
-            Ok(Frame::TooLarge(header)) => {
-                let (len, limit) = (header.len, shared.config.max_frame_bytes);
-                log::warn!(target: LOG_TARGET, "refusing a {len}-byte frame (limit {limit})");
-                let _ = send_error(&mut writer, &mut bufs.out, ResultCode::ParameterError);
-                Ok(false)
-            }
-            Ok(Frame::Closed) | Err(_) => Ok(false),
-        };
-        if !matches!(keep_open, Ok(true)) {
+        let frame = next_frame(shared, &mut reader, &mut bufs.body).ok();
+        if !answer_frame(shared, frame, &mut bufs, &mut writer) {
             break;
         }
         release_large(&mut bufs.body);
         release_large(&mut bufs.out);
     }
     let _ = stream.shutdown(Shutdown::Both);
+}
+
+/// Answers one frame read from a connection (its body is in `bufs.body`; `None` when
+/// reading failed); returns whether the connection stays open.
+fn answer_frame(
+    shared: &Shared,
+    frame: Option<Frame>,
+    bufs: &mut Buffers,
+    writer: &mut impl Write,
+) -> bool {
+    let keep_open = match frame {
+        Some(Frame::Message(header)) => dispatch(shared, header, bufs, writer),
+        Some(Frame::TooLarge(header)) => {
+            let (len, limit) = (header.len, shared.config.max_frame_bytes);
+            log::warn!(target: LOG_TARGET, "refusing a {len}-byte frame (limit {limit})");
+            let _ = send_error(writer, &mut bufs.out, ResultCode::ParameterError);
+            Ok(false)
+        }
+        Some(Frame::Closed) | None => Ok(false),
+    };
+    matches!(keep_open, Ok(true))
 }
 
 /// Reads the next frame.
@@ -491,7 +507,9 @@ fn handle_msg(
     // Each namespace carries its own record size limit.
     let limits = Limits { clock: &shared.clock, max_record_size: usize::MAX };
     if msg.header.info1 & info1::BATCH != 0 {
-        return batch::handle(&shared.store, &limits, &msg, ReplyStream::new(w, out));
+        let max_keys = shared.config.max_batch_keys;
+        let stream = ReplyStream::new(w, out);
+        return batch::handle(&shared.store, &limits, &msg, max_keys, stream);
     }
     if msg.field(field::DIGEST).is_none() {
         let stream = ReplyStream::new(w, out);
@@ -529,6 +547,10 @@ fn target<'s>(store: &'s Store, msg: &Message<'_>) -> OpResult<(&'s Namespace, D
 }
 
 #[cfg(test)]
+#[path = "server_fuzz.rs"]
+mod fuzz;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -559,82 +581,6 @@ mod tests {
         server.stop();
         assert!(!server.is_running());
         assert!(TcpStream::connect(addr).is_err());
-    }
-
-    /// Deterministic xorshift generator for the fuzz loop.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-
-        fn below(&mut self, n: usize) -> usize {
-            usize::try_from(self.next() % u64::try_from(n.max(1)).unwrap()).unwrap()
-        }
-    }
-
-    fn seed_messages() -> Vec<Vec<u8>> {
-        let header = |info1: u8, info2: u8, n_fields: u8, n_ops: u8| {
-            vec![
-                22, info1, info2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0xe8, 0, n_fields, 0,
-                n_ops,
-            ]
-        };
-        let ns = [0, 0, 0, 5, 0, b't', b'e', b's', b't'];
-        let digest = [&[0u8, 0, 0, 21, 4][..], &[9u8; 20][..]].concat();
-        let write = [0, 0, 0, 13, 2, 1, 0, 1, b'a', 0, 0, 0, 0, 0, 0, 0, 1];
-        let incr = [0, 0, 0, 13, 5, 1, 0, 1, b'a', 0, 0, 0, 0, 0, 0, 0, 1];
-        let put = [header(0, 1, 2, 2), ns.to_vec(), digest.clone(), write.to_vec(), incr.to_vec()];
-        let get = [header(3, 0, 2, 0), ns.to_vec(), digest];
-        let pids = [0, 0, 0, 5, 11, 0x09, 0x09, 0x00, 0x00];
-        let scan = [header(1, 0, 2, 0), ns.to_vec(), pids.to_vec()];
-        let mut row = vec![0, 0, 0, 0];
-        row.extend([9u8; 20]);
-        row.extend([0x0e, 0, 0x81, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1]);
-        row.extend(ns);
-        row.extend(write);
-        let repeat = [&[0u8, 0, 0, 1][..], &[8u8; 20][..], &[1u8][..]].concat();
-        let payload = [&[0u8, 0, 0, 2, 0x0d][..], &row, &repeat].concat();
-        let mut batch = header(8, 0, 1, 0);
-        batch.extend(u32::try_from(payload.len() + 1).unwrap().to_be_bytes());
-        batch.push(41);
-        batch.extend(payload);
-        vec![put.concat(), get.concat(), scan.concat(), batch]
-    }
-
-    #[test]
-    fn mutated_messages_never_panic() {
-        let config = ServerConfig::default();
-        let opened = open_store(&config).unwrap();
-        let shared = Shared::new(config, 3000, opened);
-        let seeds = seed_messages();
-        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-        let mut bufs = Buffers { body: Vec::new(), out: Vec::new() };
-        let mut sink = Vec::new();
-        for round in 0..100_000 {
-            let mut body = seeds[round % seeds.len()].clone();
-            for _ in 0..=rng.below(4) {
-                let at = rng.below(body.len());
-                match rng.below(3) {
-                    0 => body[at] = u8::try_from(rng.next() & 0xff).unwrap(),
-                    1 => body.truncate(at),
-                    _ => body.insert(at, u8::try_from(rng.next() & 0xff).unwrap()),
-                }
-                if body.is_empty() {
-                    break;
-                }
-            }
-            let len = u64::try_from(body.len()).unwrap();
-            let header = ProtoHeader { version: 2, kind: frame::TYPE_MSG, len };
-            bufs.body = body;
-            sink.clear();
-            assert!(dispatch(&shared, header, &mut bufs, &mut sink).unwrap());
-            assert!(sink.len() >= PROTO_HEADER_LEN + 22, "every request gets an answer");
-        }
     }
 
     #[test]

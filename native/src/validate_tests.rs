@@ -1,4 +1,5 @@
 use super::*;
+use crate::test_support::{mutate_bytes, Rng};
 
 fn stored(bytes: &[u8]) -> Result<(), Invalid> {
     check_msgpack(bytes, Top::Any, Use::Storage)
@@ -136,19 +137,10 @@ fn mutated_values_never_panic() {
         &[0x82, 0xc7, 0x00, 0x01, 0xc0, 0xa2, 0x03, b'k', 0x91, 0xd1, 0x01, 0x02],
         &[0xdc, 0x00, 0x02, 0xc4, 0x02, 0x04, 0xff, 0xde, 0x00, 0x01, 0x01, 0xc3],
     ];
-    let mut state = 0x2545_f491_4f6c_dd1d_u64;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
+    let mut rng = Rng::new(0x2545_f491_4f6c_dd1d);
     for _ in 0..20_000 {
-        let mut bytes = seeds[usize::try_from(next() % 3).unwrap()].to_vec();
-        for _ in 0..=next() % 3 {
-            let at = usize::try_from(next()).unwrap() % bytes.len();
-            bytes[at] = u8::try_from(next() & 0xff).unwrap();
-        }
+        let mut bytes = seeds[rng.below(seeds.len())].to_vec();
+        mutate_bytes(&mut rng, &mut bytes, 3);
         if stored(&bytes).is_ok() {
             assert!(crate::cdt::msgpack::decode(&bytes).is_ok(), "{bytes:02x?}");
         }

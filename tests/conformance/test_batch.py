@@ -153,3 +153,40 @@ def test_batch_sizes(client, key, count):
     keys = [key(i) for i in range(count)]
     client.batch_write([(k, {"i": 1}) for k in keys])
     assert client.batch_read(keys).to_list() == [{"i": 1}] * count
+
+
+LARGE_BATCHES = pytest.mark.parametrize("count", [6_000, 20_000], ids=["6k", "20k"])
+
+
+@LARGE_BATCHES
+def test_large_batch_write_then_read_streams_every_record_in_order(client, key, count):
+    keys = [key(i) for i in range(count)]
+    written = client.batch_write([(k, {"i": k[2]}) for k in keys])
+    assert results(written) == [0] * count
+    missing = [key(-1 - i) for i in range(count // 10)]
+    found = client.batch_read(keys + missing).to_list()
+    assert found == [{"i": i} for i in range(count)] + [None] * len(missing)
+
+
+@LARGE_BATCHES
+def test_large_batch_operate_answers_every_row(client, key, count):
+    keys = [key(i) for i in range(count)]
+    client.batch_write([(k, {"n": k[2]}) for k in keys])
+    ops = [
+        {"op": OPERATOR_INCR, "bin": "n", "val": 1},
+        {"op": OPERATOR_READ, "bin": "n"},
+    ]
+    batch = client.batch_operate(keys, ops)
+    assert results(batch) == [0] * count
+    assert [r.record.bins["n"][1] for r in batch.batch_records] == [
+        i + 1 for i in range(count)
+    ]
+
+
+@LARGE_BATCHES
+def test_large_batch_remove_removes_every_record(client, key, count):
+    keys = [key(i) for i in range(count)]
+    client.batch_write([(k, {"i": 1}) for k in keys])
+    assert results(client.batch_remove(keys)) == [0] * count
+    assert client.batch_read(keys).to_list() == [None] * count
+    assert results(client.batch_remove(keys[:10])) == [2] * 10

@@ -26,3 +26,26 @@ def test_concurrent_batches_and_scans(client, key, aerospike_namespace, aerospik
 
     with ThreadPoolExecutor(max_workers=6) as pool:
         assert set(pool.map(work, range(24))) == {500}
+
+
+def test_concurrent_scans_of_different_and_same_sets_see_exactly_their_records(
+    client, aerospike_namespace, aerospike_set
+):
+    sets = [f"{aerospike_set}_{n}" for n in range(3)]
+    expected = {}
+    for n, set_name in enumerate(sets):
+        ids = [n * 10_000 + i for i in range(200 * (n + 1))]
+        rows = [((aerospike_namespace, set_name, i), {"i": i, "s": n}) for i in ids]
+        client.batch_write(rows)
+        expected[set_name] = sorted(ids)
+
+    def scan(task):
+        set_name = sets[task % len(sets)] if task % 4 else sets[0]
+        records = client.query(aerospike_namespace, set_name).results()
+        return set_name, sorted(r.bins["i"] for r in records)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        seen = list(pool.map(scan, range(24)))
+    assert {name for name, _ in seen} == set(sets)
+    for set_name, ids in seen:
+        assert ids == expected[set_name], set_name

@@ -10,7 +10,7 @@ use std::cmp::Ordering;
 use super::args::Args;
 use super::msgpack::{List, Val};
 use super::order::{compare, equal};
-use super::result::{self, Elements};
+use super::result::{self, Elements, Kind, Numbering};
 use super::select::{self, TO_END};
 use super::Outcome;
 use crate::error::{OpResult, ResultCode};
@@ -428,10 +428,12 @@ impl<'a> Elements<'a> for ListElements<'_, 'a> {
     }
 }
 
-/// A selection: positions in result order, and whether it names one element.
+/// A selection: positions in result order, whether it names one element, and how its
+/// index or rank numbers are listed.
 struct Picked {
     positions: Vec<usize>,
     single: bool,
+    numbering: Numbering,
 }
 
 fn by<'a>(get_op: u8, args: &Args<'a>, list: &mut List<'a>, remove: bool) -> Answer<'a> {
@@ -439,51 +441,97 @@ fn by<'a>(get_op: u8, args: &Args<'a>, list: &mut List<'a>, remove: bool) -> Ans
     if rt.needs_keys() {
         return Err(ResultCode::OpNotApplicable);
     }
-    let picked = pick(get_op, args, list)?;
+    let by_rank = matches!(rt.kind, Kind::Rank | Kind::ReverseRank);
+    let picked = pick(get_op, args, list, by_rank)?;
     let positions = rt.resolve(picked.positions, list.items.len(), picked.single)?;
-    let result = result::build(rt, picked.single, &positions, &ListElements(&list.items))?;
+    let elems = ListElements(&list.items);
+    let result = result::build(rt, picked.single, &positions, &elems, &picked.numbering)?;
     if remove {
         select::remove_positions(&mut list.items, &positions);
     }
     Ok(result)
 }
 
-fn pick(get_op: u8, args: &Args<'_>, list: &List<'_>) -> OpResult<Picked> {
+/// Picks the positions of a get-by op; `by_rank` tells whether rank numbers are returned.
+///
+/// Numbering follows aerospike-server `particle_list.c`: a selection contiguous in the
+/// returned order is one run; an unordered list's index range numbers each element by
+/// the count of smaller values (ties share a number), and a value list on an unordered
+/// list lists ranks value by value in the argument's order.
+fn pick(get_op: u8, args: &Args<'_>, list: &List<'_>, by_rank: bool) -> OpResult<Picked> {
     let len = list.items.len();
     let values: Vec<&Val<'_>> = list.items.iter().collect();
-    let multi = |positions| Ok(Picked { positions, single: false });
+    let ordered = is_ordered(list);
+    let run_or_sorted = if ordered || by_rank { Numbering::Run } else { Numbering::Sorted };
+    let multi = |positions, numbering| Ok(Picked { positions, single: false, numbering });
+    let single = |positions| Ok(Picked { positions, single: true, numbering: Numbering::Sorted });
     match get_op - code::GET_BY_INDEX {
-        0 => {
-            let i = select::single_index(args.int(1)?, len)?;
-            Ok(Picked { positions: vec![i], single: true })
-        }
-        1 => {
-            let first = select::equal_to(&values, args.value(1)?).into_iter().take(1).collect();
-            Ok(Picked { positions: first, single: true })
-        }
+        0 => single(vec![select::single_index(args.int(1)?, len)?]),
+        1 => single(select::equal_to(&values, args.value(1)?).into_iter().take(1).collect()),
         2 => {
             let r = select::single_index(args.int(1)?, len)?;
-            Ok(Picked { positions: vec![select::sorted_order(&values)[r]], single: true })
+            single(vec![select::sorted_order(&values)[r]])
         }
-        3 => multi(select::equal_to(&values, args.value(1)?)),
-        4 => multi(select::in_list(&values, args.list(1)?)),
+        3 => multi(select::equal_to(&values, args.value(1)?), run_or_sorted),
+        4 => Ok(by_value_list(&values, args.list(1)?, ordered, by_rank)),
         5 => {
             let (start, count) = select::clamp_range(args.int(1)?, args.count(2)?, len);
-            multi((start..start + count).collect())
+            let positions: Vec<usize> = (start..start + count).collect();
+            let numbering = if by_rank && !ordered {
+                Numbering::Numbers(smaller_counts(&values, &positions))
+            } else {
+                Numbering::Run
+            };
+            multi(positions, numbering)
         }
-        6 => multi(select::in_interval(&values, args.value(1)?, args.range_end(2))),
+        6 => multi(select::in_interval(&values, args.value(1)?, args.range_end(2)), run_or_sorted),
         7 => {
             let (start, count) = select::clamp_range(args.int(1)?, args.count(2)?, len);
-            multi(rank_range(list, &values, start, count))
+            multi(rank_range(list, &values, start, count), run_or_sorted)
         }
         8 => {
             let base = select::rank_of(&values, args.value(1)?);
             let count = args.count_or(3, TO_END)?;
             let (start, count) = select::clamp_relative(base, args.int(2)?, count, len);
-            multi(select::sorted_order(&values)[start..start + count].to_vec())
+            multi(select::sorted_order(&values)[start..start + count].to_vec(), run_or_sorted)
         }
         _ => Err(ResultCode::ParameterError),
     }
+}
+
+/// For each position, how many values are smaller than its value.
+fn smaller_counts(values: &[&Val<'_>], positions: &[usize]) -> Vec<usize> {
+    let order = select::sorted_order(values);
+    let smaller = |v: &Val<'_>| order.partition_point(|p| compare(values[*p], v) == Ordering::Less);
+    positions.iter().map(|p| smaller(values[*p])).collect()
+}
+
+/// A value-list selection: an ordered list lists each argument value's run in argument
+/// order; an unordered list keeps stored order but lists ranks argument by argument.
+fn by_value_list(values: &[&Val<'_>], targets: &[Val<'_>], ordered: bool, by_rank: bool) -> Picked {
+    if !ordered && !by_rank {
+        let positions = select::in_list(values, targets);
+        return Picked { positions, single: false, numbering: Numbering::Sorted };
+    }
+    let mut positions = Vec::new();
+    let mut runs = Vec::new();
+    for (i, target) in targets.iter().enumerate() {
+        if targets[..i].iter().any(|t| equal(t, target)) {
+            continue;
+        }
+        let found = select::equal_to(values, target);
+        runs.push((select::rank_of(values, target), found.len()));
+        positions.extend(found);
+    }
+    let numbering = if ordered {
+        Numbering::Runs(runs)
+    } else {
+        Numbering::Numbers(runs.into_iter().flat_map(|(start, n)| start..start + n).collect())
+    };
+    if !ordered {
+        positions.sort_unstable();
+    }
+    Picked { positions, single: false, numbering }
 }
 
 /// Positions of ranks `start..start+count`, in the order the server lists their values.

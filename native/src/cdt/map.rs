@@ -11,7 +11,7 @@ use std::cmp::Ordering;
 use super::args::Args;
 use super::msgpack::{Map, Val};
 use super::order::compare;
-use super::result::{self, Elements};
+use super::result::{self, Elements, Kind, Numbering};
 use super::select::{self, TO_END};
 use super::Outcome;
 use crate::error::{OpResult, ResultCode};
@@ -424,19 +424,107 @@ impl<'a> Elements<'a> for MapElements<'_, 'a> {
 }
 
 fn by<'a>(sel: Selector, args: &Args<'a>, map: &mut Map<'a>, remove: bool) -> Answer<'a> {
-    let rt = args.return_type(0)?;
-    let single = matches!(sel, Selector::Key | Selector::Index | Selector::Value | Selector::Rank);
-    let (positions, result) = {
-        let elems = MapElements::new(map);
-        let picked = pick(sel, args, &elems)?;
-        let positions = rt.resolve(picked, elems.size(), single)?;
-        let result = result::build(rt, single, &positions, &elems)?;
-        (positions, result)
-    };
+    if is_key_ordered(map) {
+        let (positions, result) = select_from(sel, args, map)?;
+        if remove {
+            select::remove_positions(&mut map.pairs, &positions);
+        }
+        return Ok(result);
+    }
+
+    // An unordered map answers as if it were sorted by key (aerospike-server
+    // `particle_map.c` works on a key-sorted index of it) but keeps its stored order.
+    let mut tagged: Vec<(usize, (Val<'a>, Val<'a>))> =
+        std::mem::take(&mut map.pairs).into_iter().enumerate().collect();
+    tagged.sort_by(|a, b| compare(&(a.1).0, &(b.1).0));
+    let (origin, pairs): (Vec<usize>, Vec<_>) = tagged.into_iter().unzip();
+    let view = Map { flags: map.flags | KEY_ORDERED, pairs };
+    let outcome = select_from(sel, args, &view);
+    let mut restored: Vec<(usize, (Val<'a>, Val<'a>))> =
+        origin.iter().copied().zip(view.pairs).collect();
+    restored.sort_unstable_by_key(|(pos, _)| *pos);
+    map.pairs = restored.into_iter().map(|(_, pair)| pair).collect();
+
+    let (positions, result) = outcome?;
     if remove {
-        select::remove_positions(&mut map.pairs, &positions);
+        let stored: Vec<usize> = positions.iter().map(|p| origin[*p]).collect();
+        select::remove_positions(&mut map.pairs, &stored);
     }
     Ok(result)
+}
+
+/// Selects from a key-ordered map: the stored positions picked and the op's result.
+fn select_from<'a>(
+    sel: Selector,
+    args: &Args<'a>,
+    map: &Map<'a>,
+) -> OpResult<(Vec<usize>, Option<Val<'a>>)> {
+    let rt = args.return_type(0)?;
+    let single = matches!(sel, Selector::Key | Selector::Index | Selector::Value | Selector::Rank);
+    let elems = MapElements::new(map);
+    let picked = pick(sel, args, &elems)?;
+    let by_rank = matches!(rt.kind, Kind::Rank | Kind::ReverseRank);
+    let numbering = numbering(sel, args, &elems, by_rank)?;
+    if sel == Selector::KeyList && by_rank && !rt.inverted {
+        return Err(ResultCode::OpNotApplicable);
+    }
+    let positions = rt.resolve(picked, elems.size(), single)?;
+    let result = result::build(rt, single, &positions, &elems, &numbering)?;
+    Ok((positions, result))
+}
+
+/// How a selection on a key-ordered map lists index or rank numbers (aerospike-server
+/// `particle_map.c`): a selection contiguous in the returned order is one run, one
+/// contiguous in the other order lists each element in that order, value and key lists
+/// go argument by argument.
+fn numbering(
+    sel: Selector,
+    args: &Args<'_>,
+    elems: &MapElements<'_, '_>,
+    by_rank: bool,
+) -> OpResult<Numbering> {
+    use Selector as S;
+    let found = match sel {
+        S::KeyInterval | S::IndexRange | S::KeyRelIndexRange if by_rank => Numbering::Listed,
+        S::RankRange | S::ValueRelRankRange if !by_rank => Numbering::Listed,
+        S::KeyInterval | S::IndexRange | S::KeyRelIndexRange => Numbering::Run,
+        S::RankRange | S::ValueRelRankRange | S::ValueInterval | S::AllByValue if by_rank => {
+            Numbering::Run
+        }
+        S::ValueList if by_rank => Numbering::Numbers(value_list_ranks(args, elems)?),
+        S::KeyList if !by_rank => Numbering::Numbers(key_list_indexes(args, elems)?),
+        _ => Numbering::Sorted,
+    };
+    Ok(found)
+}
+
+/// Ranks of each argument value's elements, argument by argument.
+fn value_list_ranks(args: &Args<'_>, elems: &MapElements<'_, '_>) -> OpResult<Vec<usize>> {
+    let values = elems.values();
+    let targets = args.list(1)?;
+    let mut ranks = Vec::new();
+    for (i, target) in targets.iter().enumerate() {
+        if targets[..i].iter().any(|t| compare(t, target) == Ordering::Equal) {
+            continue;
+        }
+        let start = select::rank_of(&values, target);
+        ranks.extend(start..start + select::equal_to(&values, target).len());
+    }
+    Ok(ranks)
+}
+
+/// Index of each argument key found, argument by argument.
+fn key_list_indexes(args: &Args<'_>, elems: &MapElements<'_, '_>) -> OpResult<Vec<usize>> {
+    let keys = elems.keys();
+    let targets = args.list(1)?;
+    let mut indexes = Vec::new();
+    for (i, target) in targets.iter().enumerate() {
+        if targets[..i].iter().any(|t| compare(t, target) == Ordering::Equal) {
+            continue;
+        }
+        indexes.extend(select::equal_to(&keys, target));
+    }
+    Ok(indexes)
 }
 
 fn pick(sel: Selector, args: &Args<'_>, elems: &MapElements<'_, '_>) -> OpResult<Vec<usize>> {

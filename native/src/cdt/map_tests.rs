@@ -111,7 +111,8 @@ fn removes_by_key_list_and_interval() {
     let keys = list(vec![s(b"\x03fig"), s(b"\x03kiwi")]);
     assert_eq!(run(&mut m, 81, vec![i(5), keys]), Ok(Some(i(1))));
     let interval = vec![i(KEY), s(b"\x03a"), Val::Infinity];
-    assert_eq!(run(&mut m, 84, interval), Ok(Some(list(vec![s(b"\x03pear"), s(b"\x03apple")]))));
+    // An unordered map lists keys in key order, as a real server does.
+    assert_eq!(run(&mut m, 84, interval), Ok(Some(list(vec![s(b"\x03apple"), s(b"\x03pear")]))));
     assert!(m.pairs.is_empty());
 }
 

@@ -1,6 +1,7 @@
 //! Unit tests of the CDT entry points: payload parsing, bin types, missing bins.
 
 use super::*;
+use crate::test_support::{mutate_bytes, Rng};
 
 fn payload(code: i64, args: Vec<Val<'static>>) -> Vec<u8> {
     let items = [vec![Val::Int(code)], args].concat();
@@ -101,25 +102,9 @@ fn huge_pad_indexes_are_refused_without_allocating() {
     assert_eq!(modify(&mut bin, &set), Err(ResultCode::RecordTooBig));
 }
 
-/// A small xorshift generator, so the no-panic test needs no extra crate.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn byte(&mut self) -> u8 {
-        self.0.to_le_bytes()[usize::from(self.next().to_le_bytes()[0] & 7)]
-    }
-}
-
 #[test]
 fn random_and_mutated_payloads_never_panic() {
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut rng = Rng::new(0x9e37_79b9_7f4a_7c15);
     let seeds: Vec<Vec<u8>> = vec![
         payload(26, vec![Val::Int(7), Val::Int(1), Val::Int(2)]),
         payload(68, vec![Val::Map(Map { flags: 0, pairs: vec![(Val::Int(1), Val::Nil)] })]),
@@ -130,15 +115,7 @@ fn random_and_mutated_payloads_never_panic() {
     let map = Value::Map(Bytes::from_slice(&[0x82, 0x01, 0x02, 0xa2, 0x03, b'k', 0x90]));
     for round in 0..20_000 {
         let mut bytes = seeds[round % seeds.len()].clone();
-        for _ in 0..=(rng.next() % 4) {
-            let len = bytes.len();
-            let at = usize::try_from(rng.next()).unwrap_or(0) % (len + 1);
-            match rng.next() % 3 {
-                0 if at < len => bytes[at] = rng.byte(),
-                1 => bytes.insert(at, rng.byte()),
-                _ => bytes.truncate(at.max(1)),
-            }
-        }
+        mutate_bytes(&mut rng, &mut bytes, 4);
         for stored in [&list, &map] {
             let _ = read(Some(stored), &bytes);
             let _ = modify(&mut Some(stored.clone()), &bytes);

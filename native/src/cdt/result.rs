@@ -101,6 +101,28 @@ impl ReturnType {
     }
 }
 
+/// How a multi selection lists its index or rank numbers (not inverted).
+///
+/// The server lists them in one of three ways (aerospike-server `cdt.c`:
+/// `result_data_set_int_list_by_mask`, `result_data_set_index_rank_count`,
+/// `result_data_set_by_irc`): ascending over a mask, where a reverse type flips each number
+/// (so the list descends); as contiguous runs, where a reverse type flips each run as a
+/// whole (so it still ascends); or one number per element in the order it was found, each
+/// flipped on its own.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Numbering {
+    /// Ascending over the selection.
+    Sorted,
+    /// One run: the selection is contiguous in the return type's own order.
+    Run,
+    /// One number per picked position, in picked order.
+    Listed,
+    /// Explicit runs `(start, count)`, in this order.
+    Runs(Vec<(usize, usize)>),
+    /// Explicit numbers, in this order.
+    Numbers(Vec<usize>),
+}
+
 /// Read access to a container's elements for building results.
 pub trait Elements<'a> {
     /// Number of elements.
@@ -124,6 +146,7 @@ pub fn build<'a>(
     single: bool,
     picked: &[usize],
     elems: &impl Elements<'a>,
+    numbering: &Numbering,
 ) -> OpResult<Option<Val<'a>>> {
     let len = elems.size();
     let count = i64::try_from(picked.len()).map_err(|_| ResultCode::ParameterError)?;
@@ -131,13 +154,15 @@ pub fn build<'a>(
         Kind::None => return Ok(None),
         Kind::Count => Val::Int(count),
         Kind::Exists => Val::Bool(count > 0),
-        Kind::Index | Kind::ReverseIndex => {
-            let table = elems.indexes();
-            numbers(picked, &table, rt.kind == Kind::ReverseIndex, len, single)
-        }
-        Kind::Rank | Kind::ReverseRank => {
-            let table = elems.ranks();
-            numbers(picked, &table, rt.kind == Kind::ReverseRank, len, single)
+        Kind::Index | Kind::ReverseIndex | Kind::Rank | Kind::ReverseRank => {
+            let by_rank = matches!(rt.kind, Kind::Rank | Kind::ReverseRank);
+            let table = if by_rank { elems.ranks() } else { elems.indexes() };
+            let reverse = matches!(rt.kind, Kind::ReverseIndex | Kind::ReverseRank);
+            if single || rt.inverted {
+                numbers(picked, &table, reverse, len, single)
+            } else {
+                listed(picked, &table, reverse, len, numbering)
+            }
         }
         Kind::Value => return Ok(elements(picked, single, |p| Some(elems.value(p).clone()))),
         Kind::Key => {
@@ -177,6 +202,36 @@ fn numbers(
     Val::List(super::msgpack::List {
         flags: 0,
         items: nums.into_iter().map(|n| Val::Int(flip(n))).collect(),
+    })
+}
+
+/// Index or rank numbers of a non-inverted multi selection, listed as `numbering` says.
+#[allow(clippy::cast_possible_wrap)] // element counts stay far below i64::MAX
+fn listed(
+    picked: &[usize],
+    table: &[usize],
+    reverse: bool,
+    len: usize,
+    numbering: &Numbering,
+) -> Val<'static> {
+    let flip = |n: usize| if reverse { len - 1 - n } else { n };
+    let run = |(start, count): (usize, usize)| {
+        let first = if reverse { len - start - count } else { start };
+        first..first + count
+    };
+    let nums: Vec<usize> = match numbering {
+        Numbering::Sorted => return numbers(picked, table, reverse, len, false),
+        Numbering::Run => {
+            let start = picked.iter().map(|p| table[*p]).min().unwrap_or(0);
+            run((start, picked.len())).collect()
+        }
+        Numbering::Listed => picked.iter().map(|p| flip(table[*p])).collect(),
+        Numbering::Runs(runs) => runs.iter().flat_map(|r| run(*r)).collect(),
+        Numbering::Numbers(ns) => ns.iter().map(|n| flip(*n)).collect(),
+    };
+    Val::List(super::msgpack::List {
+        flags: 0,
+        items: nums.into_iter().map(|n| Val::Int(n as i64)).collect(),
     })
 }
 
