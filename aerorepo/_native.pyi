@@ -37,8 +37,9 @@ class Server:
             (0 means never expire; at most ten years, 315,360,000 s). Either one value
             for every namespace, or a mapping of namespace name to TTL (namespaces
             left out never expire).
-        max_record_size: Largest record in bytes (bins, bin names, set name and
-            stored key; at least 1024); larger writes fail with result code 13.
+        max_record_size: Largest record in bytes, counted as a real server counts
+            its flat record size (64 to 8,388,608, a real server's range); larger
+            writes fail with result code 13.
             Either one value for every namespace, or a mapping of namespace name to
             size (namespaces left out get 1 MiB).
         max_frame_bytes: Largest request body in bytes (default 128 MiB, above the
@@ -66,9 +67,13 @@ class Server:
         fsync: With ``data_dir``, ``fdatasync`` each change before answering (survives
             power loss); otherwise each change is written to the OS before the
             answer (survives the process being killed).
+        repair_log: With ``data_dir``, start from the intact prefix of a log damaged
+            before intact entries (the whole file is kept as ``<log>.damaged[.N]``)
+            instead of refusing to start. A torn last entry is always dropped.
         nsup_period: Seconds (0 turns it off, default 1) between sweeps removing
             expired records.
-        clock_offset: Seconds the server clock starts ahead of the system time.
+        clock_offset: Seconds the server clock starts ahead of the system time
+            (negative: behind); it may not put the clock before 2010-01-01.
 
     Raises:
         ServerError: A setting is out of range or the address cannot be bound.
@@ -91,6 +96,7 @@ class Server:
         idle_timeout: float | None = None,
         data_dir: str | None = None,
         fsync: bool = False,
+        repair_log: bool = False,
         nsup_period: float = 1.0,
         clock_offset: float = 0.0,
     ) -> Self: ...
@@ -105,7 +111,11 @@ class Server:
     def is_running(self) -> bool:
         """Whether the server still accepts connections."""
     def advance_clock(self, seconds: float) -> None:
-        """Move the server clock by ``seconds`` (negative moves it back)."""
+        """Move the server clock by ``seconds`` (negative moves it back).
+
+        Raises:
+            ServerError: The clock would move before 2010-01-01 (the Aerospike epoch).
+        """
     @property
     def clock_offset(self) -> float:
         """Seconds the server clock runs ahead of the system time."""

@@ -169,6 +169,12 @@ def _add_storage_options(serve: argparse.ArgumentParser) -> None:
         "power loss; slower)",
     )
     serve.add_argument(
+        "--repair-log",
+        action="store_true",
+        help="with --data-dir, start from the intact prefix of a log damaged before "
+        "intact entries, keeping the whole file as a .damaged backup",
+    )
+    serve.add_argument(
         "--nsup-period",
         type=float,
         default=1.0,
@@ -239,8 +245,22 @@ def _whole_number(text: str, expected: str) -> int:
         raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
 
 
+def _unique_namespaces(
+    specs: list[tuple[str, dict[str, int]]],
+) -> dict[str, dict[str, int]]:
+    namespaces: dict[str, dict[str, int]] = {}
+    for name, settings in specs:
+        if name in namespaces:
+            raise EmbeddedServerError(
+                f"--namespace {name} is given twice; give each namespace once, with all "
+                f"its settings (e.g. {name}:default_ttl=60,max_record_size=131072)"
+            )
+        namespaces[name] = settings
+    return namespaces
+
+
 def _serve(args: argparse.Namespace) -> int:
-    namespaces = dict(args.namespaces or [("test", {})])
+    namespaces = _unique_namespaces(args.namespaces or [("test", {})])
     server = _started_server(args, namespaces)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -273,6 +293,7 @@ def _started_server(
         allow_non_loopback=args.allow_non_loopback,
         data_dir=args.data_dir,
         fsync=args.fsync,
+        repair_log=args.repair_log,
         nsup_period=args.nsup_period,
         clock_offset=args.clock_offset,
         max_connections=args.max_connections,

@@ -33,8 +33,9 @@ class NamespaceConfig:
         default_ttl: TTL in seconds for writes that ask for the namespace default
             (0 means never expire; at most 315,360,000 s, ten years). None uses the
             server-wide ``default_ttl``.
-        max_record_size: Largest record in bytes (at least 1024); bigger writes fail
-            with result code 13. None uses the server-wide ``max_record_size``.
+        max_record_size: Largest record in bytes (64 to 8,388,608, a real server's
+            range); bigger writes fail with result code 13. None uses the server-wide
+            ``max_record_size``.
     """
 
     default_ttl: int | None = None
@@ -77,8 +78,16 @@ class ServerClock:
         return self._server.clock_now()
 
     def advance(self, seconds: float) -> None:
-        """Move the clock forward by ``seconds`` (negative moves it back)."""
-        self._server.advance_clock(seconds)
+        """Move the clock forward by ``seconds`` (negative moves it back).
+
+        Raises:
+            EmbeddedServerError: The move would put the clock before 2010-01-01 (the
+                Aerospike epoch) or ``seconds`` is not finite.
+        """
+        try:
+            self._server.advance_clock(seconds)
+        except ServerError as exc:
+            raise EmbeddedServerError(str(exc)) from exc
 
     @property
     def offset(self) -> float:
@@ -87,7 +96,10 @@ class ServerClock:
 
     @offset.setter
     def offset(self, seconds: float) -> None:
-        self._server.clock_offset = seconds
+        try:
+            self._server.clock_offset = seconds
+        except ServerError as exc:
+            raise EmbeddedServerError(str(exc)) from exc
 
 
 class EmbeddedServer:
@@ -133,9 +145,16 @@ class EmbeddedServer:
         fsync: With ``data_dir``, flush every change to the disk before answering it,
             so acknowledged writes survive a power loss; without it (the default) they
             survive the server process being killed, not the machine crashing.
+        repair_log: With ``data_dir``, start from the intact prefix of a log that is
+            damaged before intact entries, keeping the whole file as
+            ``<namespace>.log.damaged`` (``.damaged.1``, ... if that exists). Without
+            it (the default) such a start is refused with the file and byte offset. A
+            torn last entry (left by a killed process) is always dropped with a
+            WARNING.
         nsup_period: Seconds between background sweeps that remove expired records
             (default 1.0); 0 turns the sweep off (expired records stay hidden).
-        clock_offset: Seconds the server clock starts ahead of the system time.
+        clock_offset: Seconds the server clock starts ahead of the system time
+            (negative: behind); it may not put the clock before 2010-01-01.
     """
 
     def __init__(
@@ -155,6 +174,7 @@ class EmbeddedServer:
         idle_timeout: float | None = None,
         data_dir: str | os.PathLike[str] | None = None,
         fsync: bool = False,
+        repair_log: bool = False,
         nsup_period: float = DEFAULT_NSUP_PERIOD,
         clock_offset: float = 0.0,
     ) -> None:
@@ -175,6 +195,7 @@ class EmbeddedServer:
             ),
             "data_dir": None if data_dir is None else os.fspath(data_dir),
             "fsync": fsync,
+            "repair_log": repair_log,
             "nsup_period": nsup_period,
             "clock_offset": clock_offset,
             "max_frame_bytes": max_frame_bytes,
@@ -258,8 +279,13 @@ class EmbeddedServer:
         return ServerClock(self._running())
 
     def advance_clock(self, seconds: float) -> None:
-        """Move the server clock forward by ``seconds`` (negative moves it back)."""
-        self._running().advance_clock(seconds)
+        """Move the server clock forward by ``seconds`` (negative moves it back).
+
+        Raises:
+            EmbeddedServerError: The move would put the clock before 2010-01-01 (the
+                Aerospike epoch) or ``seconds`` is not finite.
+        """
+        self.clock.advance(seconds)
 
     def expire_now(self) -> int:
         """Remove every record expired by the server clock now; return how many."""
@@ -305,8 +331,18 @@ def _namespace_settings(
     namespaces: Sequence[str] | Mapping[str, NamespaceSettings],
 ) -> dict[str, NamespaceConfig]:
     if not isinstance(namespaces, Mapping):
+        _refuse_duplicates(list(namespaces))
         return {name: NamespaceConfig() for name in namespaces}
     return {name: _as_config(name, cfg) for name, cfg in namespaces.items()}
+
+
+def _refuse_duplicates(names: Sequence[str]) -> None:
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise EmbeddedServerError(
+            f"namespace {twice[0]!r} is listed twice in {list(names)!r}; list each "
+            "namespace once"
+        )
 
 
 def _as_config(name: str, settings: NamespaceSettings) -> NamespaceConfig:

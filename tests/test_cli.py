@@ -236,3 +236,39 @@ def test_an_unreachable_cluster_is_a_one_line_error(
         "(AEROSPIKE_HOSTS) failed"
     )
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("spec", "said"),
+    [
+        pytest.param(
+            ["test:default_ttl=-5"],
+            'default_ttl -5 for namespace "test" is out of range; pass 0 to 315360000',
+            id="ttl-negative",
+        ),
+        pytest.param(
+            ["test:default_ttl=99999999999"],
+            'default_ttl 99999999999 for namespace "test" is out of range',
+            id="ttl-huge",
+        ),
+        pytest.param(
+            ["test:max_record_size=-1"],
+            'max_record_size -1 for namespace "test" is out of range; pass 64 to 8388608',
+            id="size-negative",
+        ),
+        pytest.param(["test", "test"], "--namespace test is given twice", id="twice"),
+    ],
+)
+def test_serve_out_of_range_namespace_settings_name_value_and_range(
+    capsys: pytest.CaptureFixture[str], spec: list[str], said: str
+) -> None:
+    argv = ["serve", "--port", "0"]
+    for ns in spec:
+        argv += ["--namespace", ns]
+
+    status = main(argv)
+
+    err = capsys.readouterr().err
+    assert status == 2
+    assert said in err
+    assert "PerNamespace" not in err

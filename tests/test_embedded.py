@@ -142,7 +142,7 @@ def test_non_loopback_needs_explicit_permission():
     [
         ({"namespaces": []}, "namespaces is empty"),
         ({"namespaces": ["a;b"]}, "invalid"),
-        ({"default_ttl": 315_360_001}, "10-year"),
+        ({"default_ttl": 315_360_001}, "default_ttl 315360001 is out of range"),
         ({"max_connections": 0}, "max_connections"),
         ({"host": "not-an-ip"}, "not an IP address"),
     ],
@@ -151,6 +151,52 @@ def test_non_loopback_needs_explicit_permission():
 def test_bad_settings_are_refused(kwargs, message):
     with pytest.raises(ServerError, match=message):
         Server(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"default_ttl": -1}, "default_ttl -1 is out of range; pass 0 to 315360000"),
+        ({"default_ttl": 99_999_999_999}, "default_ttl 99999999999 is out of range"),
+        ({"default_ttl": 10**40}, f"default_ttl {10**40} is out of range"),
+        (
+            {"max_record_size": -1},
+            "max_record_size -1 is out of range; pass 64 to 8388608",
+        ),
+        ({"max_record_size": 63}, "max_record_size 63 is out of range"),
+        ({"max_record_size": 8 * 1024 * 1024 + 1}, "max_record_size 8388609 is out"),
+        (
+            {"namespaces": {"test": {"default_ttl": -5}}},
+            'default_ttl -5 for namespace "test" is out of range; pass 0 to 315360000',
+        ),
+        (
+            {"namespaces": {"test": {"max_record_size": 0}}},
+            'max_record_size 0 for namespace "test" is out of range',
+        ),
+        ({"namespaces": ["test", "test"]}, "namespace 'test' is listed twice"),
+    ],
+    ids=[
+        "ttl-negative",
+        "ttl-huge",
+        "ttl-beyond-128-bits",
+        "size-negative",
+        "size-below-64",
+        "size-above-8MiB",
+        "ns-ttl",
+        "ns-size",
+        "duplicate",
+    ],
+)
+def test_out_of_range_settings_name_setting_value_and_range(kwargs, message):
+    with pytest.raises(EmbeddedServerError) as info:
+        EmbeddedServer(**kwargs).start()
+    assert message in str(info.value)
+
+
+def test_the_real_servers_record_size_range_is_accepted():
+    for size in (64, 8 * 1024 * 1024):
+        Server(max_record_size=size).stop()
+        Server(max_record_size={"test": size}).stop()
 
 
 def test_namespaces_as_a_string_is_a_type_error():
@@ -967,3 +1013,31 @@ def test_each_connection_logs_one_open_and_one_close_line_at_debug():
     conn_levels = {level for _, level, msg in lines if msg.startswith("connection ")}
     assert conn_levels == {"DEBUG"}
     assert SECRET not in done.stdout + done.stderr
+
+
+BEFORE_2010 = -(time.time() - 1_262_304_000) - 86_400
+
+
+def test_the_clock_cannot_be_moved_before_2010():
+    with EmbeddedServer() as srv:
+        for move in (
+            lambda: srv.advance_clock(BEFORE_2010),
+            lambda: srv.clock.advance(BEFORE_2010),
+            lambda: setattr(srv.clock, "offset", BEFORE_2010),
+        ):
+            with pytest.raises(EmbeddedServerError, match="before 2010-01-01"):
+                move()
+        assert srv.clock.offset == 0
+        srv.advance_clock(-86_400)
+        client = srv.connect()
+        reply = client.info_all("aerorepo-clock-advance:seconds=-9999999999")[
+            0
+        ].response
+        assert reply.startswith("ERROR:4:")
+        assert "before 2010-01-01" in reply
+        client.close()
+
+
+def test_a_clock_offset_before_2010_is_refused_at_start():
+    with pytest.raises(EmbeddedServerError, match="before 2010-01-01"):
+        EmbeddedServer(clock_offset=BEFORE_2010).start()

@@ -92,6 +92,88 @@ def test_a_torn_log_tail_is_dropped_and_the_rest_kept(tmp_path):
     assert (tmp_path / "test.log.damaged").exists()
 
 
+def _log_of_ten_records(data_dir: Path) -> Path:
+    with EmbeddedServer(data_dir=data_dir) as server:
+        client = server.connect()
+        for n in range(10):
+            client.put(("test", "p", n), {"n": n})
+        client.close()
+    return data_dir / "test.log"
+
+
+def _present(server: EmbeddedServer) -> list[bool]:
+    client = server.connect()
+    present = [client.exists(("test", "p", n)).meta is not None for n in range(10)]
+    client.close()
+    return present
+
+
+def test_a_second_torn_start_keeps_both_backups(tmp_path):
+    log = _log_of_ten_records(tmp_path)
+    first = log.read_bytes()[:-5]
+    log.write_bytes(first)
+    EmbeddedServer(data_dir=tmp_path).start().stop()
+    second = log.read_bytes() + b"\x07\x07"
+    log.write_bytes(second)
+
+    with EmbeddedServer(data_dir=tmp_path) as server:
+        assert _present(server) == [True] * 9 + [False]
+    assert (tmp_path / "test.log.damaged").read_bytes() == first
+    assert (tmp_path / "test.log.damaged.1").read_bytes() == second
+
+
+def _damage_the_middle(log: Path) -> tuple[bytes, int]:
+    """Flip one payload byte of the fourth entry; return the log and that entry's offset."""
+    data = bytearray(log.read_bytes())
+    at = 0
+    for _ in range(3):
+        at += 8 + int.from_bytes(data[at : at + 4], "little")
+    data[at + 8 + 2] ^= 0x40
+    log.write_bytes(bytes(data))
+    return bytes(data), at
+
+
+def test_damage_before_intact_entries_refuses_to_start(tmp_path):
+    log = _log_of_ten_records(tmp_path)
+    damaged, offset = _damage_the_middle(log)
+
+    with pytest.raises(EmbeddedServerError) as info:
+        EmbeddedServer(data_dir=tmp_path).start()
+    message = str(info.value)
+    assert str(log) in message
+    assert f"byte offset {offset}" in message
+    assert "repair_log=True" in message
+    assert log.read_bytes() == damaged
+
+
+def test_repair_log_keeps_the_intact_prefix_and_a_backup(tmp_path):
+    log = _log_of_ten_records(tmp_path)
+    damaged, _ = _damage_the_middle(log)
+
+    with EmbeddedServer(data_dir=tmp_path, repair_log=True) as server:
+        assert sum(_present(server)) == 3
+    assert (tmp_path / "test.log.damaged").read_bytes() == damaged
+
+
+def test_serve_repair_log_flag_starts_a_damaged_log(tmp_path):
+    _damage_the_middle(_log_of_ten_records(tmp_path))
+    command = [sys.executable, "-m", "aerorepo.cli", "--log-level", "WARNING", "serve"]
+    command += ["--port", "0", "--data-dir", str(tmp_path)]
+    refused = subprocess.run(command, capture_output=True, text=True, timeout=30)
+    assert refused.returncode != 0
+    assert "--repair-log" in refused.stderr + refused.stdout
+
+    proc = subprocess.Popen(
+        [*command, "--repair-log"], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stdout is not None
+        assert "ready on" in proc.stdout.readline()
+    finally:
+        proc.kill()
+        proc.wait()
+
+
 def test_truncate_and_expiry_are_persisted(tmp_path):
     with EmbeddedServer(data_dir=tmp_path, nsup_period=0) as server:
         client = server.connect()

@@ -6,6 +6,37 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// Seconds between the Unix epoch and the Aerospike epoch (2010-01-01T00:00:00Z).
 pub const CITRUSLEAF_EPOCH_SECS: u64 = 1_262_304_000;
 
+/// Nanoseconds in a second.
+const NANOS_PER_SEC: i128 = 1_000_000_000;
+/// 2010-01-01T00:00:00Z in nanoseconds since the Unix epoch: the earliest clock reading.
+#[allow(clippy::cast_lossless)] // `i128::from` is not const
+const EARLIEST_UNIX_NANOS: i128 = CITRUSLEAF_EPOCH_SECS as i128 * NANOS_PER_SEC;
+
+/// Nanoseconds since the Unix epoch by the system clock (0 if it is set before 1970).
+fn wall_unix_nanos() -> i128 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i128::try_from(d.as_nanos()).unwrap_or(i128::MAX))
+}
+
+/// Checks that an offset from the system time (in nanoseconds) keeps the clock at or
+/// after 2010-01-01, the Aerospike epoch.
+///
+/// # Errors
+/// A message naming the offset, the limit and the largest offset back allowed now.
+pub fn check_offset_nanos(offset_nanos: i64) -> Result<(), String> {
+    let wall = wall_unix_nanos();
+    if wall + i128::from(offset_nanos) >= EARLIEST_UNIX_NANOS {
+        return Ok(());
+    }
+    Err(format!(
+        "clock offset {} s would put the clock before 2010-01-01, the Aerospike epoch that \
+         void times count from; pass at least -{} s",
+        i128::from(offset_nanos) / NANOS_PER_SEC,
+        (wall - EARLIEST_UNIX_NANOS) / NANOS_PER_SEC
+    ))
+}
+
 /// Wall clock with an offset that tests can move forward or backward.
 ///
 /// Every time the server uses (void times, last-update times, expiry) comes from here, so
@@ -41,6 +72,29 @@ impl Clock {
         });
     }
 
+    /// Moves the clock by `delta_nanos` nanoseconds unless that would put it before
+    /// 2010-01-01, the Aerospike epoch that void and update times count from.
+    ///
+    /// # Errors
+    /// A message naming the move, the limit and the furthest move back allowed now.
+    pub fn try_advance_nanos(&self, delta_nanos: i64) -> Result<(), String> {
+        self.offset_nanos
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |o| {
+                let offset = o.saturating_add(delta_nanos);
+                check_offset_nanos(offset).is_ok().then_some(offset)
+            })
+            .map(|_| ())
+            .map_err(|current| {
+                let back_secs =
+                    (wall_unix_nanos() + i128::from(current) - EARLIEST_UNIX_NANOS) / NANOS_PER_SEC;
+                format!(
+                    "moving the clock by {} s would put it before 2010-01-01, the Aerospike \
+                     epoch that void times count from; move it back at most {back_secs} s",
+                    i128::from(delta_nanos) / NANOS_PER_SEC
+                )
+            })
+    }
+
     /// Sets the offset from the system time, in nanoseconds.
     pub fn set_offset_nanos(&self, offset_nanos: i64) {
         self.offset_nanos.store(offset_nanos, Ordering::Relaxed);
@@ -61,10 +115,7 @@ impl Clock {
     /// Nanoseconds since the Unix epoch, offset applied; never below zero.
     #[must_use]
     pub fn now_unix_nanos(&self) -> u64 {
-        let wall = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| i128::try_from(d.as_nanos()).unwrap_or(i128::MAX));
-        let shifted = wall + i128::from(self.offset_nanos.load(Ordering::Relaxed));
+        let shifted = wall_unix_nanos() + i128::from(self.offset_nanos.load(Ordering::Relaxed));
         u64::try_from(shifted.max(0)).unwrap_or(u64::MAX)
     }
 
@@ -95,5 +146,17 @@ mod tests {
     fn citrusleaf_time_is_after_2024() {
         // 2024-01-01 is 441,763,200 s after the Aerospike epoch.
         assert!(Clock::new().now_citrusleaf_secs() > 441_763_200);
+    }
+
+    #[test]
+    fn the_clock_never_moves_before_2010() {
+        let clock = Clock::new();
+        let back_to_2010 = i64::try_from((wall_unix_nanos() - EARLIEST_UNIX_NANOS) / 2).unwrap();
+        assert!(clock.try_advance_nanos(-back_to_2010).is_ok());
+        let err = clock.try_advance_nanos(-back_to_2010 * 2).unwrap_err();
+        assert!(err.contains("before 2010-01-01"), "{err}");
+        assert_eq!(clock.offset_nanos(), -back_to_2010, "a refused move changes nothing");
+        assert!(check_offset_nanos(-back_to_2010).is_ok());
+        assert!(check_offset_nanos(i64::MIN).is_err());
     }
 }

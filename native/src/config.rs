@@ -30,6 +30,11 @@ pub const DEFAULT_MAX_BATCH_KEYS: u32 = 0;
 /// Default maximum record size in bytes (the CE default `max-record-size`, 1 MiB).
 pub const DEFAULT_MAX_RECORD_SIZE: usize = 1024 * 1024;
 
+/// Smallest `max_record_size` accepted, in bytes (a real server's `MIN_MAX_RECORD_SIZE`).
+pub const MIN_RECORD_SIZE_LIMIT: usize = 64;
+/// Largest `max_record_size` accepted, in bytes: 8 MiB, a real server's write-block size.
+pub const MAX_RECORD_SIZE_LIMIT: usize = 8 * 1024 * 1024;
+
 /// Default time allowed to receive the rest of a started frame: 30 seconds.
 pub const DEFAULT_FRAME_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -72,6 +77,9 @@ pub struct ServerConfig {
     /// so it survives a power loss; without it a change survives a crash of the server
     /// process (it is in the OS page cache before the answer), not of the machine.
     pub fsync: bool,
+    /// With `data_dir`: start from the intact prefix of a log damaged before intact
+    /// entries (keeping a backup) instead of refusing to start.
+    pub repair_log: bool,
     /// Period of the background sweep that removes expired records; zero turns it off.
     pub nsup_period: Duration,
     /// Initial offset of the server clock from the system time, in nanoseconds.
@@ -107,6 +115,7 @@ impl Default for ServerConfig {
             namespace_record_sizes: Vec::new(),
             data_dir: None,
             fsync: false,
+            repair_log: false,
             nsup_period: DEFAULT_NSUP_PERIOD,
             clock_offset_nanos: 0,
             max_frame_bytes: DEFAULT_MAX_FRAME_BYTES,
@@ -127,6 +136,7 @@ impl ServerConfig {
     pub fn validate(&self) -> Result<IpAddr, StartError> {
         let addr = self.parse_host()?;
         self.check_namespaces()?;
+        crate::clock::check_offset_nanos(self.clock_offset_nanos).map_err(config_error)?;
         self.check_ttls()?;
         self.check_record_sizes()?;
         if self.max_frame_bytes < 1024 {
@@ -181,45 +191,36 @@ impl ServerConfig {
     }
 
     fn check_record_sizes(&self) -> Result<(), StartError> {
-        let all = std::iter::once(("every namespace", self.max_record_size));
-        let each = self.namespace_record_sizes.iter().map(|(ns, size)| (ns.as_str(), *size));
-        for (name, size) in all.chain(each) {
-            if size < 1024 {
-                return Err(config_error(format!(
-                    "max_record_size {size} for {name} is below 1024 bytes; pass a larger value"
-                )));
-            }
+        let all = std::iter::once((None, self.max_record_size));
+        let each = self.namespace_record_sizes.iter().map(|(ns, size)| (Some(ns.as_str()), *size));
+        for (ns, size) in all.chain(each) {
+            let size = i128::try_from(size).unwrap_or(i128::MAX);
+            to_max_record_size(ns, size).map_err(config_error)?;
         }
-        for (ns, _) in &self.namespace_record_sizes {
-            if !self.namespaces.contains(ns) {
-                return Err(config_error(format!(
-                    "max_record_size names namespace {ns:?}, which is not served; add it to \
-                     namespaces"
-                )));
-            }
-        }
-        Ok(())
+        self.check_named_namespaces("max_record_size", &self.namespace_record_sizes)
     }
 
     fn check_ttls(&self) -> Result<(), StartError> {
-        let all = std::iter::once(("every namespace", self.default_ttl));
-        let each = self.namespace_ttls.iter().map(|(ns, ttl)| (ns.as_str(), *ttl));
-        for (name, ttl) in all.chain(each) {
-            if ttl > MAX_TTL_SECS {
-                return Err(config_error(format!(
-                    "default_ttl {ttl} for {name} is above the 10-year limit ({MAX_TTL_SECS} s); \
-                     use 0 for never"
-                )));
-            }
+        let all = std::iter::once((None, self.default_ttl));
+        let each = self.namespace_ttls.iter().map(|(ns, ttl)| (Some(ns.as_str()), *ttl));
+        for (ns, ttl) in all.chain(each) {
+            to_default_ttl(ns, i128::from(ttl)).map_err(config_error)?;
         }
-        for (ns, _) in &self.namespace_ttls {
-            if !self.namespaces.contains(ns) {
-                return Err(config_error(format!(
-                    "default_ttl names namespace {ns:?}, which is not served; add it to namespaces"
-                )));
-            }
+        self.check_named_namespaces("default_ttl", &self.namespace_ttls)
+    }
+
+    /// Refuses a per-namespace `setting` naming a namespace that is not served.
+    fn check_named_namespaces<T>(
+        &self,
+        setting: &str,
+        values: &[(String, T)],
+    ) -> Result<(), StartError> {
+        match values.iter().find(|(ns, _)| !self.namespaces.contains(ns)) {
+            Some((ns, _)) => Err(config_error(format!(
+                "{setting} names namespace {ns:?}, which is not served; add it to namespaces"
+            ))),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     fn check_namespaces(&self) -> Result<(), StartError> {
@@ -242,6 +243,41 @@ impl ServerConfig {
         }
         Ok(())
     }
+}
+
+/// `value` as a default TTL in seconds, if within 0..=[`MAX_TTL_SECS`] (10 years).
+///
+/// # Errors
+/// A message naming the setting, the namespace (`None`: every namespace), the value and
+/// the allowed range.
+pub fn to_default_ttl(ns: Option<&str>, value: i128) -> Result<u32, String> {
+    u32::try_from(value).ok().filter(|ttl| *ttl <= MAX_TTL_SECS).ok_or_else(|| {
+        format!(
+            "default_ttl {value}{} is out of range; pass 0 to {MAX_TTL_SECS} seconds (10 \
+             years; 0 = never expire)",
+            scope(ns)
+        )
+    })
+}
+
+/// `value` as a record size limit in bytes, if within a real server's `max-record-size`
+/// range, [`MIN_RECORD_SIZE_LIMIT`]..=[`MAX_RECORD_SIZE_LIMIT`] (64 B to 8 MiB).
+///
+/// # Errors
+/// A message naming the setting, the namespace, the value and the allowed range.
+pub fn to_max_record_size(ns: Option<&str>, value: i128) -> Result<usize, String> {
+    let range = MIN_RECORD_SIZE_LIMIT..=MAX_RECORD_SIZE_LIMIT;
+    usize::try_from(value).ok().filter(|size| range.contains(size)).ok_or_else(|| {
+        format!(
+            "max_record_size {value}{} is out of range; pass {MIN_RECORD_SIZE_LIMIT} to \
+             {MAX_RECORD_SIZE_LIMIT} bytes (a real server's max-record-size range)",
+            scope(ns)
+        )
+    })
+}
+
+fn scope(ns: Option<&str>) -> String {
+    ns.map_or_else(String::new, |ns| format!(" for namespace {ns:?}"))
 }
 
 fn config_error(msg: String) -> StartError {
@@ -290,5 +326,18 @@ mod tests {
             let cfg = ServerConfig { namespaces: bad, ..ServerConfig::default() };
             assert!(cfg.validate().is_err());
         }
+    }
+
+    #[test]
+    fn ranges_are_the_real_servers() {
+        assert_eq!(to_default_ttl(None, 0), Ok(0));
+        assert_eq!(to_default_ttl(None, i128::from(MAX_TTL_SECS)), Ok(MAX_TTL_SECS));
+        let err = to_default_ttl(Some("t"), -5).unwrap_err();
+        assert!(err.starts_with("default_ttl -5 for namespace \"t\" is out of range"), "{err}");
+        assert!(to_default_ttl(None, i128::from(MAX_TTL_SECS) + 1).is_err());
+        assert_eq!(to_max_record_size(None, 64), Ok(64));
+        assert_eq!(to_max_record_size(None, 8 << 20), Ok(8 << 20));
+        assert!(to_max_record_size(None, 63).is_err());
+        assert!(to_max_record_size(None, (8 << 20) + 1).is_err());
     }
 }

@@ -109,10 +109,13 @@ fn clock_reading(clock: &Clock) -> String {
 /// seconds (negative moves it back); answers the new reading.
 fn advance_clock(clock: &Clock, params: &str) -> String {
     match params.strip_prefix("seconds=").map(str::parse::<i64>) {
-        Some(Ok(secs)) => {
-            clock.advance(secs);
-            clock_reading(clock)
+        Some(Ok(secs)) if secs < 0 && secs.checked_mul(1_000_000_000).is_none() => {
+            format!("ERROR:4:moving the clock by {secs} s would put it before 2010-01-01")
         }
+        Some(Ok(secs)) => match clock.try_advance_nanos(secs.saturating_mul(1_000_000_000)) {
+            Ok(()) => clock_reading(clock),
+            Err(msg) => format!("ERROR:4:{msg}"),
+        },
         _ => "ERROR:4:expected seconds=<whole number>".to_owned(),
     }
 }

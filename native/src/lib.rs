@@ -10,6 +10,7 @@ pub mod config;
 pub mod error;
 pub mod expr;
 pub mod fd_limit;
+pub mod flat_size;
 pub mod frame;
 pub mod info;
 pub mod msg;
@@ -26,14 +27,14 @@ pub mod value;
 #[cfg(test)]
 mod test_support;
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
 
 use pyo3::create_exception;
-use pyo3::exceptions::PyException;
+use pyo3::exceptions::{PyException, PyTypeError};
 use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyInt};
 
 use crate::config::{
     ServerConfig, DEFAULT_FRAME_TIMEOUT, DEFAULT_MAX_BATCH_KEYS, DEFAULT_MAX_CONNECTIONS,
@@ -49,13 +50,32 @@ create_exception!(
 );
 
 /// A setting from Python: one value for every namespace, or one per namespace.
-#[derive(FromPyObject)]
 enum PerNamespace<T> {
     All(T),
-    Each(HashMap<String, T>),
+    Each(Vec<(String, T)>),
 }
 
 impl<T: Copy> PerNamespace<T> {
+    /// Reads `None` (giving `All(default)`), an int, or a dict {namespace: int}, each value
+    /// checked by `convert`, which names the setting, value and range when it refuses.
+    fn from_py(
+        obj: Option<&Bound<'_, PyAny>>,
+        default: T,
+        convert: impl Fn(Option<&str>, i128) -> Result<T, String>,
+    ) -> PyResult<Self> {
+        let Some(obj) = obj else { return Ok(Self::All(default)) };
+        let Ok(dict) = obj.cast::<PyDict>() else {
+            return Ok(Self::All(checked(None, obj, &convert)?));
+        };
+        let mut each = Vec::with_capacity(dict.len());
+        for (ns, value) in dict.iter() {
+            let ns: String = ns.extract()?;
+            let value = checked(Some(&ns), &value, &convert)?;
+            each.push((ns, value));
+        }
+        Ok(Self::Each(each))
+    }
+
     /// The value for namespaces without their own, `fallback` for a mapping.
     fn all(&self, fallback: T) -> T {
         match self {
@@ -67,9 +87,39 @@ impl<T: Copy> PerNamespace<T> {
     fn each(self) -> Vec<(String, T)> {
         match self {
             Self::All(_) => Vec::new(),
-            Self::Each(map) => map.into_iter().collect(),
+            Self::Each(each) => each,
         }
     }
+}
+
+/// `obj` converted by `convert`; a refusal becomes a `ServerError` showing the int as given.
+fn checked<T>(
+    ns: Option<&str>,
+    obj: &Bound<'_, PyAny>,
+    convert: impl Fn(Option<&str>, i128) -> Result<T, String>,
+) -> PyResult<T> {
+    let value = int_value(obj)?;
+    convert(ns, value).map_err(|msg| {
+        // A saturated value stands for a larger int: show the one that was passed.
+        let shown = obj.str().map_or_else(|_| value.to_string(), |s| s.to_string());
+        ServerError::new_err(msg.replacen(&value.to_string(), &shown, 1))
+    })
+}
+
+/// An int setting as `i128`; ints beyond that range saturate (the range check refuses
+/// them), anything else is a `TypeError`.
+fn int_value(obj: &Bound<'_, PyAny>) -> PyResult<i128> {
+    if let Ok(value) = obj.extract::<i128>() {
+        return Ok(value);
+    }
+    if obj.is_instance_of::<PyInt>() {
+        let negative = obj.lt(0)?;
+        return Ok(if negative { i128::MIN } else { i128::MAX });
+    }
+    Err(PyTypeError::new_err(format!(
+        "expected an int or a dict {{namespace: int}}, not {}",
+        obj.get_type().name()?
+    )))
 }
 
 /// Nanoseconds in `secs` seconds, refusing values that are not finite or out of range.
@@ -101,8 +151,8 @@ impl PyServer {
         namespaces = vec!["test".to_owned()],
         *,
         cluster_name = None,
-        default_ttl = PerNamespace::All(0),
-        max_record_size = PerNamespace::All(DEFAULT_MAX_RECORD_SIZE),
+        default_ttl = None,
+        max_record_size = None,
         max_frame_bytes = DEFAULT_MAX_FRAME_BYTES,
         max_connections = DEFAULT_MAX_CONNECTIONS,
         max_batch_keys = DEFAULT_MAX_BATCH_KEYS,
@@ -111,13 +161,14 @@ impl PyServer {
         idle_timeout = None,
         data_dir = None,
         fsync = false,
+        repair_log = false,
         nsup_period = DEFAULT_NSUP_PERIOD.as_secs_f64(),
         clock_offset = 0.0,
     ))]
     #[pyo3(text_signature = "(host='127.0.0.1', port=0, namespaces=['test'], *, \
         cluster_name=None, default_ttl=0, max_record_size=1048576, max_frame_bytes=134217728, \
         max_connections=15000, max_batch_keys=0, allow_non_loopback=False, frame_timeout=30.0, idle_timeout=None, data_dir=None, \
-        fsync=False, nsup_period=1.0, clock_offset=0.0)")]
+        fsync=False, repair_log=False, nsup_period=1.0, clock_offset=0.0)")]
     #[allow(clippy::too_many_arguments)] // mirrors the Python keyword arguments one to one
     fn new(
         py: Python<'_>,
@@ -125,8 +176,8 @@ impl PyServer {
         port: u16,
         namespaces: Vec<String>,
         cluster_name: Option<String>,
-        default_ttl: PerNamespace<u32>,
-        max_record_size: PerNamespace<usize>,
+        default_ttl: Option<&Bound<'_, PyAny>>,
+        max_record_size: Option<&Bound<'_, PyAny>>,
         max_frame_bytes: u64,
         max_connections: usize,
         max_batch_keys: u32,
@@ -135,9 +186,16 @@ impl PyServer {
         idle_timeout: Option<f64>,
         data_dir: Option<PathBuf>,
         fsync: bool,
+        repair_log: bool,
         nsup_period: f64,
         clock_offset: f64,
     ) -> PyResult<Self> {
+        let default_ttl = PerNamespace::from_py(default_ttl, 0, config::to_default_ttl)?;
+        let max_record_size = PerNamespace::from_py(
+            max_record_size,
+            DEFAULT_MAX_RECORD_SIZE,
+            config::to_max_record_size,
+        )?;
         let frame_timeout = seconds("frame_timeout", frame_timeout)?;
         let nsup_period =
             if nsup_period == 0.0 { Duration::ZERO } else { seconds("nsup_period", nsup_period)? };
@@ -153,6 +211,7 @@ impl PyServer {
             namespace_record_sizes: max_record_size.each(),
             data_dir,
             fsync,
+            repair_log,
             nsup_period,
             clock_offset_nanos: nanos("clock_offset", clock_offset)?,
             max_frame_bytes,
@@ -187,8 +246,7 @@ impl PyServer {
 
     fn advance_clock(&self, seconds: f64) -> PyResult<()> {
         let delta = nanos("seconds", seconds)?;
-        lock_server(&self.inner).clock().advance_nanos(delta);
-        Ok(())
+        lock_server(&self.inner).clock().try_advance_nanos(delta).map_err(ServerError::new_err)
     }
 
     #[getter]
@@ -201,6 +259,7 @@ impl PyServer {
     #[setter]
     fn set_clock_offset(&self, seconds: f64) -> PyResult<()> {
         let offset = nanos("clock_offset", seconds)?;
+        crate::clock::check_offset_nanos(offset).map_err(ServerError::new_err)?;
         lock_server(&self.inner).clock().set_offset_nanos(offset);
         Ok(())
     }

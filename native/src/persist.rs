@@ -10,8 +10,10 @@
 //! - `3` truncate: u8 set-present flag, u16 length + set, u64 cut-off nanos.
 //!
 //! All integers are little-endian. Replay stops at the first entry that is incomplete,
-//! longer than [`MAX_ENTRY_BYTES`] or fails its checksum (a write torn by a crash); the
-//! bytes from there on are dropped, and kept aside in `<file>.damaged` for inspection.
+//! longer than [`MAX_ENTRY_BYTES`] or fails its checksum. When no intact entry follows
+//! (a write torn by a crash) the rest is dropped with a WARNING; when intact entries
+//! follow, the start is refused unless a repair is asked for. Either way a damaged file
+//! is first copied to a new `<file>.damaged` (then `.damaged.1`, ...), never overwritten.
 //!
 //! # Guarantee
 //! Each change is handed to the OS with one `write` before the client is answered, so an
@@ -370,23 +372,40 @@ pub fn log_path(dir: &Path, name: &str) -> PathBuf {
     }
 }
 
+/// How a namespace's log is opened at start.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LogOptions {
+    /// `fdatasync` each appended change before it is answered.
+    pub fsync: bool,
+    /// When the log is damaged with intact entries after the damage, keep the intact
+    /// prefix (and a backup of the whole file) instead of refusing to start.
+    pub repair: bool,
+}
+
 /// Loads namespace `ns` from its log in `dir`, rewrites the log compacted (only records
 /// alive at `now`, seconds since 2010), and returns the journal for new changes.
 ///
+/// A torn tail (an incomplete last entry, as `kill -9` leaves) is dropped with a WARNING;
+/// damage followed by intact entries refuses the start unless `options.repair` is set.
+/// Either way the whole damaged file is first copied to a new `<file>.damaged[.N]`; an
+/// existing backup is never overwritten.
+///
 /// # Errors
-/// A message naming the file and the fix when a file cannot be read or written.
+/// A message naming the file, the damaged byte offset or the I/O failure, and the fix.
 pub fn open_namespace(
     dir: &Path,
     ns: &Namespace,
     now: u32,
-    fsync: bool,
+    options: LogOptions,
 ) -> Result<Journal, String> {
     let path = log_path(dir, &ns.name);
     let log = read_log(&path)?;
-    let stats = replay(ns, &log);
-    if stats.dropped_bytes > 0 {
-        keep_damaged(&path, &log, stats.dropped_bytes);
+    let intact = decode_all(&log).1;
+    if intact < log.len() {
+        check_damage(&path, &log, intact, options.repair)?;
+        keep_damaged(&path, &log, log.len() - intact)?;
     }
+    let stats = replay(ns, &log);
     let live = compact(&path, ns, now).map_err(|e| io_message(&path, &e))?;
     log::info!(
         target: "aerorepo::_native::persist",
@@ -395,7 +414,39 @@ pub fn open_namespace(
         stats.entries
     );
     let file = OpenOptions::new().append(true).open(&path).map_err(|e| io_message(&path, &e))?;
-    Ok(Journal { file: Mutex::new(file), fsync })
+    Ok(Journal { file: Mutex::new(file), fsync: options.fsync })
+}
+
+/// Offset of the first intact entry after the damaged one at `bad`, if any.
+///
+/// Tries every byte offset; a random header almost always declares a length past the end
+/// of the file, so this stays about linear in the log size.
+#[must_use]
+pub fn next_intact_entry(log: &[u8], bad: usize) -> Option<usize> {
+    (bad + 1..log.len()).find(|&at| decode_at(log, at).is_some())
+}
+
+/// Refuses a log damaged before intact entries, unless `repair` is set.
+fn check_damage(path: &Path, log: &[u8], intact: usize, repair: bool) -> Result<(), String> {
+    let Some(next) = next_intact_entry(log, intact) else {
+        return Ok(());
+    };
+    if repair {
+        log::warn!(
+            target: "aerorepo::_native::persist",
+            "{}: repairing: entry at byte offset {intact} is damaged; intact entries from \
+             byte {next} on are dropped with it",
+            path.display()
+        );
+        return Ok(());
+    }
+    Err(format!(
+        "{} is damaged at byte offset {intact} and intact entries follow (the next at byte \
+         {next}), so starting would lose them; the file is left untouched. To start with \
+         the {intact}-byte intact prefix (a backup of the whole file is kept as \
+         .damaged), pass repair_log=True (aerorepo serve --repair-log)",
+        path.display()
+    ))
 }
 
 fn read_log(path: &Path) -> Result<Vec<u8>, String> {
@@ -408,17 +459,46 @@ fn read_log(path: &Path) -> Result<Vec<u8>, String> {
     Ok(log)
 }
 
-/// Keeps a copy of a log whose tail was dropped, and says so once.
-fn keep_damaged(path: &Path, log: &[u8], dropped: usize) {
-    let mut copy = path.as_os_str().to_owned();
-    copy.push(".damaged");
-    let saved = fs::write(&copy, log).is_ok();
+/// Most backups kept next to one log (`.damaged`, `.damaged.1` ... `.damaged.999`).
+const MAX_BACKUPS: u32 = 1000;
+
+/// Copies a damaged log to a fresh `<file>.damaged[.N]` and says so once.
+///
+/// # Errors
+/// The copy could not be written; the start is refused rather than lose the only copy.
+fn keep_damaged(path: &Path, log: &[u8], dropped: usize) -> Result<(), String> {
+    let copy = write_backup(path, log)?;
     log::warn!(
         target: "aerorepo::_native::persist",
-        "{}: dropped {dropped} bytes of a torn or damaged tail{}",
+        "{}: dropped {dropped} bytes of a torn or damaged tail; the original is kept as {}",
         path.display(),
-        if saved { "; the original is kept next to it with a .damaged suffix" } else { "" }
+        copy.display()
     );
+    Ok(())
+}
+
+/// Writes `log` to the first `<path>.damaged[.N]` that does not exist yet.
+fn write_backup(path: &Path, log: &[u8]) -> Result<PathBuf, String> {
+    for n in 0..MAX_BACKUPS {
+        let mut name = path.as_os_str().to_owned();
+        name.push(if n == 0 { ".damaged".to_owned() } else { format!(".damaged.{n}") });
+        let copy = PathBuf::from(name);
+        match OpenOptions::new().write(true).create_new(true).open(&copy) {
+            Ok(mut file) => {
+                file.write_all(log)
+                    .and_then(|()| file.sync_all())
+                    .map_err(|e| io_message(&copy, &e))?;
+                return Ok(copy);
+            }
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(io_message(&copy, &e)),
+        }
+    }
+    Err(format!(
+        "{} is damaged and {MAX_BACKUPS} .damaged backups of it already exist; move them \
+         away, then start again",
+        path.display()
+    ))
 }
 
 /// Rewrites `path` with one put entry per record of `ns` alive at `now`, atomically

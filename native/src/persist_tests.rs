@@ -95,7 +95,7 @@ fn open_namespace_compacts_and_keeps_a_damaged_tail_aside() {
     fs::write(&path, &log).unwrap();
 
     let ns = Namespace::new("test", 0);
-    let journal = open_namespace(&dir, &ns, 100, false).unwrap();
+    let journal = open_namespace(&dir, &ns, 100, LogOptions::default()).unwrap();
     assert_eq!(ns.len(), 1);
     assert!(dir.join("test.log.damaged").exists());
     let (entries, _) = decode_all(&fs::read(&path).unwrap());
@@ -104,9 +104,86 @@ fn open_namespace_compacts_and_keeps_a_damaged_tail_aside() {
     // Records expired at start are left out of the compacted log.
     drop(journal);
     let later = Namespace::new("test", 0);
-    drop(open_namespace(&dir, &later, 600, false).unwrap());
+    drop(open_namespace(&dir, &later, 600, LogOptions::default()).unwrap());
     assert!(decode_all(&fs::read(&path).unwrap()).0.is_empty());
     fs::remove_dir_all(&dir).unwrap();
+}
+
+fn fresh_dir(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("aerorepo-{tag}-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The sample log with one byte of its second entry flipped; returns it and that offset.
+fn log_damaged_in_the_middle() -> (Vec<u8>, usize) {
+    let mut log = sample_log();
+    let second = decode_at(&log, 0).unwrap().1;
+    log[second + ENTRY_HEADER_LEN + 3] ^= 0x40;
+    (log, second)
+}
+
+#[test]
+fn a_second_damaged_start_never_overwrites_the_first_backup() {
+    let dir = fresh_dir("backups");
+    let path = log_path(&dir, "test");
+    let mut first = sample_log();
+    first.extend_from_slice(&[9, 0, 0]);
+    fs::write(&path, &first).unwrap();
+    drop(open_namespace(&dir, &Namespace::new("test", 0), 100, LogOptions::default()).unwrap());
+
+    let mut second = fs::read(&path).unwrap();
+    second.extend_from_slice(&[7, 7]);
+    fs::write(&path, &second).unwrap();
+    drop(open_namespace(&dir, &Namespace::new("test", 0), 100, LogOptions::default()).unwrap());
+
+    assert_eq!(fs::read(dir.join("test.log.damaged")).unwrap(), first);
+    assert_eq!(fs::read(dir.join("test.log.damaged.1")).unwrap(), second);
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn damage_before_intact_entries_refuses_to_start_naming_file_offset_and_fix() {
+    let dir = fresh_dir("middle");
+    let path = log_path(&dir, "test");
+    let (log, bad) = log_damaged_in_the_middle();
+    fs::write(&path, &log).unwrap();
+
+    let err =
+        open_namespace(&dir, &Namespace::new("test", 0), 100, LogOptions::default()).unwrap_err();
+    assert!(err.contains(&path.display().to_string()), "{err}");
+    assert!(err.contains(&format!("byte offset {bad}")), "{err}");
+    assert!(err.contains("repair_log=True") && err.contains("--repair-log"), "{err}");
+    assert_eq!(fs::read(&path).unwrap(), log, "a refused start leaves the file alone");
+    assert!(!dir.join("test.log.damaged").exists());
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn repair_keeps_the_intact_prefix_and_a_backup() {
+    let dir = fresh_dir("repair");
+    let path = log_path(&dir, "test");
+    let (log, _) = log_damaged_in_the_middle();
+    fs::write(&path, &log).unwrap();
+
+    let options = LogOptions { fsync: false, repair: true };
+    let ns = Namespace::new("test", 0);
+    drop(open_namespace(&dir, &ns, 100, options).unwrap());
+    assert_eq!(ns.len(), 1, "only the first put is replayed");
+    assert!(ns.lock_digest(&digest(1)).get(&digest(1)).is_some());
+    assert_eq!(fs::read(dir.join("test.log.damaged")).unwrap(), log);
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn next_intact_entry_tells_a_torn_tail_from_damage_in_the_middle() {
+    let log = sample_log();
+    let first = decode_at(&log, 0).unwrap().1;
+    assert_eq!(next_intact_entry(&log[..first + 20], first), None);
+    let (damaged, bad) = log_damaged_in_the_middle();
+    let next = next_intact_entry(&damaged, bad).unwrap();
+    assert_eq!(next, decode_at(&log, bad).unwrap().1);
 }
 
 #[test]

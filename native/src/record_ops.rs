@@ -20,10 +20,6 @@ use crate::value::{particle, Bin, BinName, Value};
 const TTL_NEVER: u32 = u32::MAX;
 /// TTL meaning "keep the current void time".
 const TTL_KEEP: u32 = u32::MAX - 1;
-/// Fixed bytes counted per record when checking the size limit.
-const RECORD_OVERHEAD: usize = 40;
-/// Fixed bytes counted per bin (besides its name and payload).
-const BIN_OVERHEAD: usize = 6;
 /// Largest reply record, in bytes: the client refuses messages above 120 MiB. Many reads
 /// of one large bin in a single operate would exceed it; such requests fail with 13.
 const MAX_REPLY_BYTES: usize = 120 << 20;
@@ -235,6 +231,9 @@ fn read(rec: &Record, req: &RecordRequest<'_, '_>, entries: &mut Entries<'_>) ->
     if req.ops.is_empty() {
         return Err(ResultCode::ParameterError);
     }
+    if req.ops.iter().any(|o| o.name.contains(&0)) {
+        return Err(ResultCode::BinNameTooLong);
+    }
     for o in req.ops {
         read_op(&rec.bins, o, Path::Read { respond_all: req.respond_all() }, entries)?;
     }
@@ -367,8 +366,9 @@ fn validate_write_ops(req: &RecordRequest<'_, '_>) -> OpResult<()> {
     if req.ops.is_empty() {
         return Err(ResultCode::ParameterError);
     }
-    if req.ops.iter().any(|o| o.name.len() > crate::msg::MAX_BIN_NAME_LEN) {
-        return Err(ResultCode::BinNameTooLong);
+    validate::check_set_name(req.set)?;
+    for o in req.ops {
+        validate::check_bin_name(o.name)?;
     }
     if let Some(key) = req.key {
         validate::check_key(key)?;
@@ -567,23 +567,10 @@ fn build_record(
         set,
         key,
     };
-    if record_size(&record) > ctx.limits.max_record_size {
+    if crate::flat_size::record_size(&record) > ctx.limits.max_record_size {
         return Err(ResultCode::RecordTooBig);
     }
     Ok(record)
-}
-
-/// Approximate stored size in bytes, close to what a real server counts: a fixed record
-/// overhead, the set name, the stored key, and per bin its name, payload and a header.
-#[must_use]
-pub fn record_size(rec: &Record) -> usize {
-    let key = rec.key.as_ref().map_or(0, |k| k.len());
-    let bins: usize = rec
-        .bins
-        .iter()
-        .map(|b| BIN_OVERHEAD + b.name.as_bytes().len() + b.value.payload_len())
-        .sum();
-    RECORD_OVERHEAD + rec.set.len() + key + bins
 }
 
 #[cfg(test)]

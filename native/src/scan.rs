@@ -160,6 +160,7 @@ fn put_record(out: &mut Vec<u8>, ns: &str, digest: &Digest, rec: &Record, spec: 
 }
 
 fn parse_spec<'a>(msg: &Message<'a>, now_nanos: u64) -> OpResult<ScanSpec<'a>> {
+    crate::validate::check_set_name(msg.field(field::SET).unwrap_or_default())?;
     let mut bins = Vec::new();
     for o in &msg.ops {
         if o.op != op::READ {

@@ -97,9 +97,9 @@ fn open_store(config: &ServerConfig) -> Result<OpenedStore, StartError> {
     };
     let dir_lock = persist::lock_dir(dir).map_err(StartError::Config)?;
     let now = clock.now_citrusleaf_secs();
+    let options = persist::LogOptions { fsync: config.fsync, repair: config.repair_log };
     for ns in store.namespaces() {
-        let journal =
-            persist::open_namespace(dir, ns, now, config.fsync).map_err(StartError::Config)?;
+        let journal = persist::open_namespace(dir, ns, now, options).map_err(StartError::Config)?;
         ns.attach_journal(journal);
     }
     Ok(OpenedStore { store, clock, dir_lock: Some(dir_lock) })

@@ -125,6 +125,31 @@ pub fn check_key(key: &[u8]) -> OpResult<()> {
     }
 }
 
+/// Longest set name a real server stores, in bytes (its 64-byte buffer holds a NUL).
+pub const MAX_SET_NAME_LEN: usize = 63;
+
+/// Checks the set name of a write, scan or query as a real server does.
+///
+/// # Errors
+/// `ParameterError` (4) for a name over 63 bytes or containing a NUL byte.
+pub fn check_set_name(set: &[u8]) -> OpResult<()> {
+    if set.len() > MAX_SET_NAME_LEN || set.contains(&0) {
+        return Err(ResultCode::ParameterError);
+    }
+    Ok(())
+}
+
+/// Checks a bin name sent in an op as a real server does (an empty name is allowed).
+///
+/// # Errors
+/// `BinNameTooLong` (21) for a name over 15 bytes or containing a NUL byte.
+pub fn check_bin_name(name: &[u8]) -> OpResult<()> {
+    if name.len() > crate::msg::MAX_BIN_NAME_LEN || name.contains(&0) {
+        return Err(ResultCode::BinNameTooLong);
+    }
+    Ok(())
+}
+
 /// One open list or map while walking msgpack.
 #[derive(Clone, Copy, Debug)]
 struct Level {

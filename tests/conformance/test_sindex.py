@@ -140,3 +140,22 @@ def test_same_name_with_another_definition_is_index_found(
     # aerospike-py 0.14.4 surfaces the server's 200 as a ClientError naming IndexFound.
     with pytest.raises(aerospike_py.ClientError, match="IndexFound"):
         client.index_integer_create(aerospike_namespace, aerospike_set, "other", name)
+
+
+@pytest.mark.parametrize(("begin", "end"), [(3, 1), (25, 24), (0, -1)])
+def test_a_range_with_reversed_bounds_is_refused_with_4(
+    client, index, people, aerospike_namespace, aerospike_set, begin, end
+):
+    index(aerospike_set, "age")
+    with pytest.raises(aerospike_py.ServerError) as excinfo:
+        query(
+            client,
+            aerospike_namespace,
+            aerospike_set,
+            predicates.between("age", begin, end),
+        )
+    assert result_code(excinfo) == 4
+    found = query(
+        client, aerospike_namespace, aerospike_set, predicates.between("age", 24, 24)
+    )
+    assert ages(found) == [24]

@@ -6,7 +6,7 @@ use super::eval_num::{self, Num};
 use super::{CmpOp, MetaOp, Node, NumOp, Ty};
 use crate::cdt::msgpack::{self, Val};
 use crate::cdt::order;
-use crate::record_ops::record_size;
+use crate::flat_size::record_size;
 use crate::store::{Digest, Record};
 use crate::value::{particle, Value};
 

@@ -216,7 +216,8 @@ impl<'a> Predicate<'a> {
     ///
     /// # Errors
     /// `ParameterError` for a malformed field, several predicates, integer bounds that
-    /// are not 8 bytes, or a string/blob range whose ends differ; `IndexNotFound` for
+    /// are not 8 bytes or are reversed (begin above end), or a string/blob range whose
+    /// ends differ; `IndexNotFound` for
     /// value types no index can hold (float, bool, lists, GeoJSON).
     pub fn parse(data: &'a [u8]) -> OpResult<Self> {
         let mut cur = Cursor::new(data);
@@ -234,7 +235,11 @@ impl<'a> Predicate<'a> {
             return Err(ResultCode::ParameterError);
         }
         let value = match kind {
-            particle::INTEGER => Match::IntRange(int_bound(begin)?, int_bound(end)?),
+            particle::INTEGER => match (int_bound(begin)?, int_bound(end)?) {
+                // A real server refuses a range whose begin is above its end.
+                (lo, hi) if lo > hi => return Err(ResultCode::ParameterError),
+                (lo, hi) => Match::IntRange(lo, hi),
+            },
             particle::STRING | particle::BLOB if begin != end => {
                 return Err(ResultCode::ParameterError)
             }
