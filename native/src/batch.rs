@@ -80,8 +80,9 @@ struct Batch<'a> {
 ///
 /// A malformed payload, a batch of no keys or a batch-wide filter expression fails the
 /// whole call (LAST marker with code 4); so does a batch of more than `max_keys` keys
-/// (code 151), unless `max_keys` is 0 (no limit). A row whose record the filter rejects answers 27; rows that carry a UDF
-/// call (not run by this server) answer 16 each.
+/// (code 151), unless `max_keys` is 0 (no limit). A row whose record the filter
+/// rejects answers 27; rows that carry a UDF call (not run by this server) answer 16
+/// each.
 ///
 /// # Errors
 /// Socket write errors.

@@ -85,8 +85,8 @@ impl Clock {
             })
             .map(|_| ())
             .map_err(|current| {
-                let back_secs =
-                    (wall_unix_nanos() + i128::from(current) - EARLIEST_UNIX_NANOS) / NANOS_PER_SEC;
+                let back_secs = (wall_unix_nanos() + i128::from(current) - EARLIEST_UNIX_NANOS)
+                    / NANOS_PER_SEC;
                 format!(
                     "moving the clock by {} s would put it before 2010-01-01, the Aerospike \
                      epoch that void times count from; move it back at most {back_secs} s",

@@ -167,8 +167,9 @@ impl PyServer {
     ))]
     #[pyo3(text_signature = "(host='127.0.0.1', port=0, namespaces=['test'], *, \
         cluster_name=None, default_ttl=0, max_record_size=1048576, max_frame_bytes=134217728, \
-        max_connections=15000, max_batch_keys=0, allow_non_loopback=False, frame_timeout=30.0, idle_timeout=None, data_dir=None, \
-        fsync=False, repair_log=False, nsup_period=1.0, clock_offset=0.0)")]
+        max_connections=15000, max_batch_keys=0, allow_non_loopback=False, \
+        frame_timeout=30.0, idle_timeout=None, data_dir=None, fsync=False, repair_log=False, \
+        nsup_period=1.0, clock_offset=0.0)")]
     #[allow(clippy::too_many_arguments)] // mirrors the Python keyword arguments one to one
     fn new(
         py: Python<'_>,

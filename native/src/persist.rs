@@ -52,7 +52,8 @@ pub fn crc32(data: &[u8]) -> u32 {
     let table = TABLE.get_or_init(|| {
         let mut table = [0u32; 256];
         for (i, slot) in (0u32..).zip(table.iter_mut()) {
-            *slot = (0..8).fold(i, |c, _| if c & 1 == 1 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 });
+            *slot =
+                (0..8).fold(i, |c, _| if c & 1 == 1 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 });
         }
         table
     });
@@ -528,7 +529,10 @@ fn compact(path: &Path, ns: &Namespace, now: u32) -> io::Result<usize> {
 }
 
 fn io_message(path: &Path, err: &io::Error) -> String {
-    format!("cannot use {}: {err}; check the data_dir's permissions and free space", path.display())
+    format!(
+        "cannot use {}: {err}; check the data_dir's permissions and free space",
+        path.display()
+    )
 }
 
 #[cfg(test)]

@@ -278,7 +278,8 @@ mod tests {
         let msg = Message { header, fields: fields.to_vec(), ops: ops.to_vec() };
         let (mut sink, mut buf) = (Vec::new(), Vec::new());
         let reg = Registry::new();
-        handle(&store(), &Clock::new(), &reg, &msg, ReplyStream::new(&mut sink, &mut buf)).unwrap();
+        handle(&store(), &Clock::new(), &reg, &msg, ReplyStream::new(&mut sink, &mut buf))
+            .unwrap();
         let mut cur = Cursor::new(&sink[8..]);
         let (mut digests, mut kinds) = (Vec::new(), Vec::new());
         loop {
@@ -355,8 +356,9 @@ mod tests {
 
     #[test]
     fn index_queries_and_udfs_are_refused() {
-        let data =
-            [1, 1, b'a', 1, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 2];
+        let data = [
+            1, 1, b'a', 1, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 2,
+        ];
         let range = Field { kind: 22, data: &data };
         assert_eq!(run(&[ns(), range], &[], 0).2, 201);
         assert_eq!(run(&[ns(), Field { kind: 22, data: &[0] }], &[], 0).2, 4);

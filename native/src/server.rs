@@ -99,7 +99,8 @@ fn open_store(config: &ServerConfig) -> Result<OpenedStore, StartError> {
     let now = clock.now_citrusleaf_secs();
     let options = persist::LogOptions { fsync: config.fsync, repair: config.repair_log };
     for ns in store.namespaces() {
-        let journal = persist::open_namespace(dir, ns, now, options).map_err(StartError::Config)?;
+        let journal =
+            persist::open_namespace(dir, ns, now, options).map_err(StartError::Config)?;
         ns.attach_journal(journal);
     }
     Ok(OpenedStore { store, clock, dir_lock: Some(dir_lock) })
@@ -134,7 +135,8 @@ fn start_sweeper(shared: &Arc<Shared>) -> Result<Option<Sweeper>, StartError> {
     let handle = thread::Builder::new()
         .name("aerorepo-nsup".to_owned())
         .spawn(move || {
-            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(period)
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                stopped.recv_timeout(period)
             {
                 shared.store.sweep_expired(shared.clock.now_citrusleaf_secs());
             }
@@ -526,7 +528,8 @@ fn single_record(shared: &Shared, msg: &Message<'_>, limits: &Limits<'_>, out: &
     let filter = expr::parse_field(msg.field(field::FILTER_EXP));
     match target(&shared.store, msg).and_then(|t| Ok((t, filter?))) {
         Ok(((ns, digest), filter)) => {
-            let req = RecordRequest { filter: filter.as_ref(), ..RecordRequest::from_message(msg) };
+            let req =
+                RecordRequest { filter: filter.as_ref(), ..RecordRequest::from_message(msg) };
             execute(ns, &digest, &req, limits, out, 0);
         }
         Err(rc) => put_header(out, &MsgHeader { result_code: rc.code(), ..MsgHeader::default() }),

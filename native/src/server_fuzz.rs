@@ -488,7 +488,8 @@ fn run_input(shared: &Shared, input: &[u8], bufs: &mut Buffers, sink: &mut Vec<u
     let mut reader = input;
     loop {
         let before = sink.len();
-        let mut frame = read_frame(&mut reader, &mut bufs.body, shared.config.max_frame_bytes).ok();
+        let mut frame =
+            read_frame(&mut reader, &mut bufs.body, shared.config.max_frame_bytes).ok();
         // The test-only type that makes a handler panic becomes an unknown type.
         if let Some(frame::Frame::Message(header)) = &mut frame {
             if header.kind == super::tests::PANIC_TYPE {

@@ -502,13 +502,19 @@ fn pick(get_op: u8, args: &Args<'_>, list: &List<'_>, by_rank: bool) -> OpResult
 /// For each position, how many values are smaller than its value.
 fn smaller_counts(values: &[&Val<'_>], positions: &[usize]) -> Vec<usize> {
     let order = select::sorted_order(values);
-    let smaller = |v: &Val<'_>| order.partition_point(|p| compare(values[*p], v) == Ordering::Less);
+    let smaller =
+        |v: &Val<'_>| order.partition_point(|p| compare(values[*p], v) == Ordering::Less);
     positions.iter().map(|p| smaller(values[*p])).collect()
 }
 
 /// A value-list selection: an ordered list lists each argument value's run in argument
 /// order; an unordered list keeps stored order but lists ranks argument by argument.
-fn by_value_list(values: &[&Val<'_>], targets: &[Val<'_>], ordered: bool, by_rank: bool) -> Picked {
+fn by_value_list(
+    values: &[&Val<'_>],
+    targets: &[Val<'_>],
+    ordered: bool,
+    by_rank: bool,
+) -> Picked {
     if !ordered && !by_rank {
         let positions = select::in_list(values, targets);
         return Picked { positions, single: false, numbering: Numbering::Sorted };

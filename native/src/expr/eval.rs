@@ -246,7 +246,12 @@ fn lookup<'v>(env: &Env<'v>, name: &[u8]) -> Rt<'v> {
     env.iter().rev().find(|(n, _)| *n == name).map_or(Rt::Unk, |(_, v)| v.clone())
 }
 
-fn number<'v>(op: NumOp, args: &'v [Node<'_>], view: &RecordView<'v>, env: &mut Env<'v>) -> Rt<'v> {
+fn number<'v>(
+    op: NumOp,
+    args: &'v [Node<'_>],
+    view: &RecordView<'v>,
+    env: &mut Env<'v>,
+) -> Rt<'v> {
     let mut values = Vec::with_capacity(args.len());
     for arg in args {
         match eval(arg, view, env) {

@@ -79,7 +79,8 @@ impl Registry {
     }
 
     fn create(&self, namespace: &str, p: &Params<'_>) -> String {
-        let (Some(name), Some(bin), Some(kind)) = (p.get("indexname"), p.get("bin"), p.get("type"))
+        let (Some(name), Some(bin), Some(kind)) =
+            (p.get("indexname"), p.get("bin"), p.get("type"))
         else {
             return "ERROR:4:missing 'indexname', 'bin' or 'type'".to_owned();
         };
