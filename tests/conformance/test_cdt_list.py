@@ -1,10 +1,12 @@
-"""List operations (CDT ops) as a real Aerospike server answers them."""
+"""List operations (CDT ops) as a real Aerospike server answers them, and the CDT rules
+shared with maps."""
 
 from __future__ import annotations
 
 import aerospike_py
 import pytest
 from aerospike_py import list_operations as lo
+from aerospike_py import map_operations as mo
 from support import result_code
 
 VALUE = aerospike_py.LIST_RETURN_VALUE
@@ -218,6 +220,11 @@ def test_list_op_on_a_bin_of_another_type_is_12(client, key):
         pytest.param(lo.list_pop("l", 0), id="pop"),
         pytest.param(lo.list_remove_by_value("l", 1, NONE), id="remove-by-value"),
         pytest.param(lo.list_clear("l"), id="clear"),
+        pytest.param(
+            mo.map_remove_by_key("m", "x", aerospike_py.MAP_RETURN_VALUE),
+            id="map-remove-by-key",
+        ),
+        pytest.param(mo.map_clear("m"), id="map-clear"),
     ],
 )
 def test_modify_ops_on_a_missing_bin_still_count_as_writes(client, key, op):

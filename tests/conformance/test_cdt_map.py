@@ -183,21 +183,6 @@ def test_clear_keeps_an_empty_map(client, key):
     assert client.get(key(1)).bins == {"m": {}}
 
 
-@pytest.mark.parametrize(
-    "op",
-    [
-        pytest.param(mo.map_remove_by_key("m", "x", VALUE), id="remove-by-key"),
-        pytest.param(mo.map_clear("m"), id="clear"),
-    ],
-)
-def test_modify_ops_on_a_missing_bin_still_count_as_writes(client, key, op):
-    client.put(key(1), {"a": 1})
-    record = client.operate(key(1), [op])
-    assert record.bins == {}
-    assert record.meta.gen == 2
-    assert client.get(key(1)).bins == {"a": 1}
-
-
 def test_remove_of_a_missing_key_still_counts_as_a_write(client, key):
     client.put(key(1), {"m": {"a": 1}})
     record = client.operate(key(1), [mo.map_remove_by_key("m", "x", VALUE)])
