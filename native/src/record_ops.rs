@@ -86,6 +86,12 @@ impl<'a, 'o> RecordRequest<'a, 'o> {
         self.has(info2::RESPOND_ALL_OPS)
     }
 
+    /// Whether a READ op with an empty name reads every bin. Only the request's
+    /// `GET_ALL` bit makes it so; without it a real server reads the bin named "".
+    fn gets_all(&self) -> bool {
+        self.info1 & info1::GET_ALL != 0
+    }
+
     fn is_replace(&self) -> bool {
         self.info3 & (info3::CREATE_OR_REPLACE | info3::REPLACE_ONLY) != 0
     }
@@ -235,7 +241,9 @@ fn read(rec: &Record, req: &RecordRequest<'_, '_>, entries: &mut Entries<'_>) ->
         return Err(ResultCode::BinNameTooLong);
     }
     for o in req.ops {
-        read_op(&rec.bins, o, Path::Read { respond_all: req.respond_all() }, entries)?;
+        // GET_ALL returned above, so an empty name here is the bin named "".
+        let path = Path::Read { respond_all: req.respond_all() };
+        read_op(&rec.bins, o, path, entries)?;
     }
     Ok(meta)
 }
@@ -245,14 +253,17 @@ fn read(rec: &Record, req: &RecordRequest<'_, '_>, entries: &mut Entries<'_>) ->
 enum Path {
     /// Read-only request: an entry only for a result, or a NULL one with `RESPOND_ALL_OPS`.
     Read { respond_all: bool },
-    /// Request with writes: a CDT read of an existing bin always gets an entry.
-    Write { respond_all: bool },
+    /// Request with writes: a CDT read of an existing bin always gets an entry, and an
+    /// empty-named READ reads every bin when the request has `GET_ALL`.
+    Write { respond_all: bool, gets_all: bool },
 }
 
 fn read_op(bins: &[Bin], o: &Op<'_>, path: Path, out: &mut Entries<'_>) -> OpResult<()> {
-    let (Path::Read { respond_all } | Path::Write { respond_all }) = path;
+    let (Path::Read { respond_all } | Path::Write { respond_all, .. }) = path;
     match o.op {
-        op::READ if o.name.is_empty() => out.push_bins(bins),
+        op::READ if o.name.is_empty() && matches!(path, Path::Write { gets_all: true, .. }) => {
+            out.push_bins(bins)
+        }
         op::READ => match find_bin(bins, o.name) {
             Some(b) => out.push_value(op::READ, o.name, &b.value),
             None if respond_all => out.push_null(op::READ, o.name),
@@ -349,7 +360,8 @@ fn write(
         _ => Vec::with_capacity(req.ops.len()),
     };
     for o in req.ops {
-        apply_op(&mut bins, o, req.respond_all(), entries)?;
+        let path = Path::Write { respond_all: req.respond_all(), gets_all: req.gets_all() };
+        apply_op(&mut bins, o, path, entries)?;
     }
 
     if bins.is_empty() {
@@ -376,7 +388,8 @@ fn validate_write_ops(req: &RecordRequest<'_, '_>) -> OpResult<()> {
     if req.is_replace() && req.ops.iter().any(is_merge_only) {
         return Err(ResultCode::ParameterError);
     }
-    let reads_all = req.ops.iter().any(|o| o.op == op::READ && o.name.is_empty());
+    let reads_all =
+        req.gets_all() && req.ops.iter().any(|o| o.op == op::READ && o.name.is_empty());
     let other_results = req.ops.iter().any(produces_result);
     if reads_all && (req.respond_all() || other_results) {
         return Err(ResultCode::ParameterError);
@@ -429,11 +442,12 @@ fn void_time(ttl: u32, current: Option<u32>, ctx: &WriteCtx<'_>) -> OpResult<u32
 fn apply_op(
     bins: &mut Vec<Bin>,
     o: &Op<'_>,
-    respond_all: bool,
+    path: Path,
     entries: &mut Entries<'_>,
 ) -> OpResult<()> {
+    let (Path::Read { respond_all } | Path::Write { respond_all, .. }) = path;
     match o.op {
-        op::READ | op::CDT_READ => read_op(bins, o, Path::Write { respond_all }, entries),
+        op::READ | op::CDT_READ => read_op(bins, o, path, entries),
         op::WRITE => {
             set_bin(bins, o.name, Value::from_particle(o.particle, o.value)?)?;
             null_entry(entries, o, respond_all)

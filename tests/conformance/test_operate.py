@@ -161,3 +161,22 @@ def test_operate_ordered_returns_bin_tuples(client, key):
     client.put(key(1), {"a": 1})
     result = client.operate_ordered(key(1), [write("b", 2), read("a"), read("b")])
     assert sorted(result.ordered_bins) == [("a", 1), ("b", 2)]
+
+
+def test_an_empty_bin_name_is_the_bin_named_empty_not_every_bin(client, key):
+    # Only a read op without a bin name (sent with the get-all bit) reads every bin.
+    client.put(key(1), {"a": 1, "b": 2})
+
+    assert client.select(key(1), [""]).bins == {}
+    assert (
+        client.operate(key(1), [{"op": aerospike_py.OPERATOR_READ, "bin": ""}]).bins
+        == {}
+    )
+    write_then_read = [
+        {"op": aerospike_py.OPERATOR_WRITE, "bin": "c", "val": 3},
+        {"op": aerospike_py.OPERATOR_READ, "bin": ""},
+    ]
+    assert client.operate(key(1), write_then_read).bins == {}
+    assert client.batch_read([key(1)], bins=[""]).batch_records[0].record[2] == {}
+    every_bin = client.operate(key(1), [{"op": aerospike_py.OPERATOR_READ}]).bins
+    assert every_bin == {"a": 1, "b": 2, "c": 3}
