@@ -475,20 +475,25 @@ class Repository(Generic[M]):
         ops: Sequence[Op[Any]],
         sent: Sequence[Op[Any]],
     ) -> OperateResult:
-        op_dicts = [op.to_dict() for op in sent]
-        self._log("batch_operate (operate)", 1)
-        with translated_errors(self._context("operate", key)):
-            result = _unwrapped(self.client, "batch_operate")(
-                [aero_key], op_dicts, self._batch_policy()
-            )
+        records = self._batch_operate([aero_key], sent, "operate")
+        outcome = next(self._operate_outcomes([key], ops, sent, records, "operate"))
+        if outcome.status != "ok":
+            if outcome.failure is not None:
+                raise outcome.failure
+            raise from_result_code(outcome.result_code, self._context("operate", key))
+        return outcome.unwrap()
 
-        batch_record = result.batch_records[0]
-        code = int(batch_record.result)
-        if code != _RC_OK:
-            raise from_result_code(code, self._context("operate", key))
-        _, meta, bins = _record_parts(batch_record.record)
-        values = self._spread(key, sent, bins, every_op=True)
-        return OperateResult(ops, values, meta_from_server(meta))
+    def _batch_operate(
+        self, aero_keys: list[AerospikeKey], sent: Sequence[Op[Any]], operation: str
+    ) -> Any:
+        """Run aerospike-py's batch_operate; return its per-key batch records."""
+        op_dicts = [op.to_dict() for op in sent]
+        self._log(f"batch_operate ({operation})", len(aero_keys))
+        with translated_errors(self._context(operation)):
+            result = _unwrapped(self.client, "batch_operate")(
+                aero_keys, op_dicts, self._batch_policy()
+            )
+        return result.batch_records
 
     def _spread(
         self,
@@ -573,18 +578,12 @@ class Repository(Generic[M]):
         """
         check_ops(ops)
         sent = answering_ops(ops)
-        op_dicts = [op.to_dict() for op in sent]
         keys = self._key_list(keys, "operate_many")
         outcomes: list[BatchOutcome[OperateResult]] = []
         for chunk in self._chunks(keys):
-            aero_keys = self._keys(chunk)
-            self._log("batch_operate", len(aero_keys))
-            with translated_errors(self._context("operate_many")):
-                result = _unwrapped(self.client, "batch_operate")(
-                    aero_keys, op_dicts, self._batch_policy()
-                )
+            records = self._batch_operate(self._keys(chunk), sent, "operate_many")
             outcomes.extend(
-                self._operate_outcomes(chunk, ops, sent, result.batch_records)
+                self._operate_outcomes(chunk, ops, sent, records, "operate_many")
             )
         return outcomes
 
@@ -594,6 +593,7 @@ class Repository(Generic[M]):
         ops: Sequence[Op[Any]],
         sent: Sequence[Op[Any]],
         records: Sequence[Any],
+        operation: str,
     ) -> Iterator[BatchOutcome[OperateResult]]:
         for key, batch_record in zip(keys, records, strict=True):
             code = int(batch_record.result)
@@ -604,7 +604,7 @@ class Repository(Generic[M]):
             try:
                 values = spread_results(sent, bins, every_op=True)
             except (ValueConversionError, OperationResultError) as exc:
-                error = type(exc)(f"{self._context('operate_many', key)}: {exc}")
+                error = type(exc)(f"{self._context(operation, key)}: {exc}")
                 error.__cause__ = exc
                 yield refused_outcome(key, error)
                 continue
