@@ -521,10 +521,7 @@ fn by_value_list(
     }
     let mut positions = Vec::new();
     let mut runs = Vec::new();
-    for (i, target) in targets.iter().enumerate() {
-        if targets[..i].iter().any(|t| equal(t, target)) {
-            continue;
-        }
+    for target in select::distinct(targets) {
         let found = select::equal_to(values, target);
         runs.push((select::rank_of(values, target), found.len()));
         positions.extend(found);

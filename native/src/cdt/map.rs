@@ -503,10 +503,7 @@ fn value_list_ranks(args: &Args<'_>, elems: &MapElements<'_, '_>) -> OpResult<Ve
     let values = elems.values();
     let targets = args.list(1)?;
     let mut ranks = Vec::new();
-    for (i, target) in targets.iter().enumerate() {
-        if targets[..i].iter().any(|t| compare(t, target) == Ordering::Equal) {
-            continue;
-        }
+    for target in select::distinct(targets) {
         let start = select::rank_of(&values, target);
         ranks.extend(start..start + select::equal_to(&values, target).len());
     }
@@ -518,10 +515,7 @@ fn key_list_indexes(args: &Args<'_>, elems: &MapElements<'_, '_>) -> OpResult<Ve
     let keys = elems.keys();
     let targets = args.list(1)?;
     let mut indexes = Vec::new();
-    for (i, target) in targets.iter().enumerate() {
-        if targets[..i].iter().any(|t| compare(t, target) == Ordering::Equal) {
-            continue;
-        }
+    for target in select::distinct(targets) {
         indexes.extend(select::equal_to(&keys, target));
     }
     Ok(indexes)

@@ -86,6 +86,14 @@ pub fn equal_to(values: &[&Val<'_>], target: &Val<'_>) -> Vec<usize> {
     positions(values, |v| compare(v, target) == Ordering::Equal)
 }
 
+/// The argument values in order, each once: a repeated value selects nothing more.
+pub fn distinct<'t, 'v>(targets: &'t [Val<'v>]) -> impl Iterator<Item = &'t Val<'v>> {
+    targets.iter().enumerate().filter_map(|(i, target)| {
+        let seen = targets[..i].iter().any(|t| compare(t, target) == Ordering::Equal);
+        (!seen).then_some(target)
+    })
+}
+
 /// Positions whose value equals any of `targets`, in stored order.
 #[must_use]
 pub fn in_list(values: &[&Val<'_>], targets: &[Val<'_>]) -> Vec<usize> {
